@@ -1,0 +1,84 @@
+# Transformers Lab: `make lab` sets everything up and opens JupyterLab; `make test` runs what CI runs.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8888
+LAB_ARGS ?=
+KERNEL_NAME := transformers-lab
+# Containers and Colab-like machines run as root; JupyterLab refuses that unless told.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
+export OMP_NUM_THREADS ?= 2
+export TOKENIZERS_PARALLELISM := false
+export GRADIO_ANALYTICS_ENABLED := False
+# Re-install when a requirements file or pyproject.toml changes.
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: lab test setup zoo kernel slides bench lint format solutions timings readme clean help
+
+help:
+	@echo "make lab      set up (.venv, pinned stack, offline zoo, Jupyter kernel) and open JupyterLab"
+	@echo "make test     everything CI runs: lint, unit tests, notebooks (smoke, offline), slides, browser checks"
+	@echo "make zoo      prepare the offline models and data (idempotent)"
+	@echo "make slides   build one offline HTML deck per notebook into slides/"
+	@echo "make bench    run the benchmarks in benchmarks/"
+	@echo "make lint     ruff check + format check"
+
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	@# torch first, pinned: a plain `torch` on Linux pulls a multi-GB CUDA build
+	$(PY) -m pip install --quiet "$$(grep -E '^torch==' requirements.txt)"
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+zoo: setup
+	$(PY) -m helpers.zoo prepare
+
+kernel: setup
+	$(PY) -m ipykernel install --user --name $(KERNEL_NAME) --display-name "Transformers Lab (.venv)" >/dev/null
+	@echo "Jupyter kernel '$(KERNEL_NAME)' registered."
+
+lab: setup kernel
+	$(PY) -m helpers.zoo prepare --if-offline
+	@echo "Starting JupyterLab on http://127.0.0.1:$(PORT)/lab (Ctrl+C twice to stop)"
+	$(VENV)/bin/jupyter lab --ip 127.0.0.1 --port $(PORT) --ServerApp.port_retries=0 \
+		--notebook-dir=. --LabApp.default_url=/lab/tree/notebooks/01_attention_from_scratch.ipynb $(ROOT_FLAG) $(LAB_ARGS)
+
+solutions: setup
+	$(PY) -m helpers.notebook_tools solutions
+
+slides: setup
+	$(PY) -m helpers.slides --out slides
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check helpers tests scripts benchmarks
+
+format: setup
+	$(VENV)/bin/ruff format helpers tests scripts benchmarks
+	$(VENV)/bin/ruff check --fix .
+
+bench: setup zoo
+	$(PY) -m benchmarks
+
+timings: setup zoo
+	$(PY) scripts/time_notebooks.py --profile $(or $(PROFILE),smoke)
+
+readme: setup
+	$(PY) -m helpers.notebook_tools readme
+
+test: setup
+	bash scripts/system_deps.sh
+	$(PY) -m helpers.zoo prepare
+	$(MAKE) --no-print-directory lint
+	$(PY) -m helpers.notebook_tools solutions
+	HF_HUB_OFFLINE=1 LAB_PROFILE=smoke $(PY) -m pytest tests notebooks/_solutions_*.ipynb --nbmake \
+		--nbmake-timeout=600 --cov=helpers --cov-report=term-missing:skip-covered -p no:cacheprovider
+
+clean:
+	rm -rf build notebooks/_solutions_*.ipynb slides/*.slides.html test-reports .pytest_cache .coverage

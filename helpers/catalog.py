@@ -1,0 +1,165 @@
+"""The twenty notebooks of the lab book: one list that the README table, the notebook headers and the
+format tests are all generated from, so titles and links never drift.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# The public repository the Colab / Kaggle badges point at. Change it here (and run
+# `python -m helpers.notebook_tools sync`) if you fork the course.
+GITHUB_REPO = "transformers-lab/transformers-lab"
+BRANCH = "main"
+TIMINGS_FILE = Path(__file__).with_name("timings.json")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One notebook of the course."""
+
+    id: str
+    slug: str
+    title: str
+    level: str  # beginner | intermediate | advanced
+    summary: str
+    objectives: tuple[str, ...] = field(default_factory=tuple)
+    prerequisites: str = ""
+
+    @property
+    def filename(self) -> str:
+        return f"{self.id}_{self.slug}.ipynb"
+
+    @property
+    def repo_path(self) -> str:
+        return f"notebooks/{self.filename}"
+
+
+def _e(id_: str, slug: str, title: str, level: str, summary: str, objectives=(), prerequisites="") -> Entry:
+    return Entry(id_, slug, title, level, summary, tuple(objectives), prerequisites)
+
+
+CATALOG: list[Entry] = [
+    _e("01", "attention_from_scratch", "Attention from scratch", "beginner",
+       "Scaled dot-product attention, masks, multi-head attention and positional encodings written in "
+       "PyTorch, then checked against PyTorch's kernel and a real pretrained model.",
+       ["Explain why attention replaced recurrence (the bottleneck, and parallelism, measured)",
+        "Write scaled dot-product attention, padding and causal masks, and multi-head attention from scratch",
+        "Add positional information (sinusoidal encodings; what rotary embeddings change)",
+        "Assemble an encoder block, and tell encoder-only, decoder-only and encoder-decoder models apart by their masks",
+        "Prove it: your attention equals PyTorch's and recomputes a real model's attention exactly"],
+       "Python and a little PyTorch (tensors, matrix multiplication). No transformers experience needed."),
+    _e("02", "ecosystem_tour", "The Hugging Face ecosystem in one sitting", "beginner",
+       "One small real step with each library: transformers, tokenizers, datasets, the Hub (and offline "
+       "mode), accelerate, peft and evaluate.",
+       ["Know what each library of the ecosystem is for and how they fit together",
+        "Load real data with datasets, tokenize it, embed it with a pretrained model",
+        "Train a tiny classifier head with accelerate and evaluate it",
+        "Know how the Hub and offline mode work, and which notebook goes deeper on each library"],
+       "Notebook 01 helps but is not required."),
+    _e("03", "lab_environment", "Your lab: hardware, installs, caches, offline work", "beginner",
+       "Installing the stack, checking the accelerator, the Hugging Face cache, offline mode, "
+       "reproducibility, and a model's memory estimated and measured.",
+       ["Install the pinned stack with pip or conda, and on Colab and Kaggle (including Kaggle with the Internet off)",
+        "Find out which accelerator you have (CUDA, MPS or CPU) and write code that runs on any of them",
+        "Read, inspect and clean the Hugging Face cache (blobs, snapshots, refs) with huggingface_hub and `hf cache`",
+        "Work offline with HF_HUB_OFFLINE and the course's offline zoo, and read the errors it gives",
+        "Make runs repeatable: seeds, determinism flags, and a saved environment report",
+        "Estimate a model's memory from its parameter count and dtype, and check the estimate against a measurement"],
+       "Python basics. Notebooks 01 and 02 help but are not required."),
+    _e("04", "pretrained_models_auto_classes", "Pretrained models and the Auto classes", "beginner",
+       "from_pretrained for an encoder and a decoder, configs, heads, outputs, dtypes, saving and reloading, "
+       "and sentence embeddings by hand.",
+       ["Load an encoder and a decoder with AutoConfig, AutoTokenizer, AutoModel and AutoModelFor* classes",
+        "Explain what a head is, which weights a head adds, and read the loading report of new weights",
+        "Read model outputs (last_hidden_state, hidden_states, attentions, logits) and explain their shapes",
+        "Choose dtype and device (dtype=, .to(device), bf16) and measure what they change",
+        "Save with save_pretrained, reload, and prove the reloaded model is identical",
+        "Compute sentence embeddings by masked mean pooling, match sentence-transformers, and measure similarity"],
+       "Python and a little PyTorch. Notebook 02 (the ecosystem tour) helps; notebook 01 is not required."),
+    _e("05", "pipelines", "Pipelines, and what replaced the removed ones", "beginner",
+       "pipeline() for classification, NER, embeddings, generation, chat and speech; the transformers 5 way "
+       "for summarisation, translation and question answering."),
+    _e("06", "tokenizers", "Tokenizers: from text to ids and back", "beginner",
+       "WordPiece, byte-level BPE and Unigram side by side; special tokens, padding, truncation, offsets, "
+       "and speed."),
+    _e("07", "datasets", "Datasets: loading, transforming, streaming", "intermediate",
+       "Local and Hub data, features, map/filter, caching, memory mapping, streaming and saving."),
+    _e("08", "preprocessing_batching", "Preprocessing and batching", "intermediate",
+       "Tokenizing data sets, the data collators, and the cost of padding measured."),
+    _e("09", "architectures_configs", "Architectures and configs", "intermediate",
+       "Encoder, decoder and encoder-decoder models built from configs; where the parameters live."),
+    _e("10", "trainer", "The Trainer", "intermediate",
+       "TrainingArguments, metrics, checkpoints and resuming, schedules, callbacks, custom losses."),
+    _e("11", "fine_tuning", "Fine-tuning four ways", "intermediate",
+       "Sequence classification, token classification, causal LM and seq2seq on real data."),
+    _e("12", "evaluation", "Evaluation and inference", "intermediate",
+       "Metrics by task, the evaluate library offline, error analysis, calibration, bootstrap intervals."),
+    _e("13", "accelerate_distributed", "Accelerate and distributed training", "advanced",
+       "accelerate, DDP with real processes, mixed precision, FSDP and DeepSpeed configs."),
+    _e("14", "training_tokenizers", "Training your own tokenizer", "advanced",
+       "Training BPE, WordPiece and Unigram tokenizers on a real corpus with the tokenizers library."),
+    _e("15", "custom_architectures", "Custom architectures", "advanced",
+       "Writing your own PreTrainedModel and config that work with Auto classes and the Trainer."),
+    _e("16", "lora_peft", "LoRA and parameter-efficient fine-tuning", "advanced",
+       "LoRA with peft: what it trains, how much it saves, merging and serving adapters."),
+    _e("17", "hub", "Sharing on the Hub", "advanced",
+       "Model cards, pushing and versioning, tokens from the environment, safetensors."),
+    _e("18", "deployment", "Deployment: Gradio, FastAPI, ONNX, quantization", "advanced",
+       "A web demo, an HTTP service, an ONNX export and a quantized model, each tested for real."),
+    _e("19", "integrations", "Integrations: FAISS and friends", "advanced",
+       "Semantic search with FAISS, sentence-transformers and scikit-learn around transformers models."),
+    _e("20", "llms_rag", "LLMs and retrieval-augmented generation", "advanced",
+       "Chat templates, decoding, and a small RAG system over real documents, evaluated."),
+]  # fmt: skip
+
+BY_ID: dict[str, Entry] = {e.id: e for e in CATALOG}
+
+
+def entry(notebook_id: str) -> Entry:
+    """The catalog entry for a notebook id such as ``"01"``.
+
+    Example:
+        >>> entry("01").filename
+        '01_attention_from_scratch.ipynb'
+    """
+    if notebook_id not in BY_ID:
+        raise KeyError(f"No notebook {notebook_id!r}; ids are 01..{CATALOG[-1].id}")
+    return BY_ID[notebook_id]
+
+
+def colab_url(e: Entry) -> str:
+    """Open-in-Colab link for a notebook's real path in the repository."""
+    return f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{BRANCH}/{e.repo_path}"
+
+
+def kaggle_url(e: Entry) -> str:
+    """Open-in-Kaggle link for a notebook's real path in the repository."""
+    return f"https://kaggle.com/kernels/welcome?src=https://github.com/{GITHUB_REPO}/blob/{BRANCH}/{e.repo_path}"
+
+
+def timings() -> dict[str, dict[str, float]]:
+    """Measured run time in seconds per notebook and profile (written by scripts/time_notebooks.py).
+
+    Example:
+        >>> isinstance(timings(), dict)
+        True
+    """
+    if not TIMINGS_FILE.exists():
+        return {}
+    return json.loads(TIMINGS_FILE.read_text())
+
+
+def format_seconds(seconds: float | None) -> str:
+    """``42`` -> ``"42 s"``, ``150`` -> ``"2.5 min"``, None -> ``"not measured"``.
+
+    Example:
+        >>> format_seconds(150)
+        '2.5 min'
+    """
+    if seconds is None:
+        return "not measured"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    return f"{seconds / 60:.1f} min"
