@@ -10,7 +10,8 @@ Open a deck through any static web server (``python -m http.server -d slides``) 
 from disk; every file it loads lives in ``slides/assets/`` (see ``slides/assets/README.md``).
 
 Public API: :func:`build_deck`, :func:`build_all`, :func:`main` (the CLI),
-:class:`NoSlidesError`, :data:`ASSETS_DIR`.
+:class:`NoSlidesError`, :data:`ASSETS_DIR`, and the building blocks :func:`course_notebooks`,
+:func:`notebook_title`, :func:`select_slide_cells`.
 
 Marking slides (standard Jupyter metadata ``cell.metadata.slideshow.slide_type``,
 "View > Cell Toolbar > Slideshow" in Notebook 6, the property inspector in JupyterLab):
@@ -55,7 +56,9 @@ symlink) already exists.
 Each deck shows slide numbers (``current/total``); its ``<title>`` is
 ``"NN · <title> — slides"``, where the title is the notebook's first markdown heading, and
 while presenting the page title becomes ``"c/t · NN · <title> — slides"``. Input prompts
-(``In [ ]:``) are hidden since the committed notebooks are not executed.
+(``In [ ]:``) are hidden since the committed notebooks are not executed. The deck sets
+``window.Reveal`` (the template loads reveal.js as an AMD module, which defines no global), so
+``Reveal.getTotalSlides()`` etc. work from tests and the browser console.
 """
 
 from __future__ import annotations
@@ -72,7 +75,16 @@ from pathlib import Path
 
 import nbformat
 
-__all__ = ["ASSETS_DIR", "NoSlidesError", "build_all", "build_deck", "main"]
+__all__ = [
+    "ASSETS_DIR",
+    "NoSlidesError",
+    "build_all",
+    "build_deck",
+    "course_notebooks",
+    "main",
+    "notebook_title",
+    "select_slide_cells",
+]
 
 #: The vendored front-end files (committed; refreshed by scripts/vendor_slide_assets.sh).
 ASSETS_DIR = Path(__file__).resolve().parent.parent / "slides" / "assets"
@@ -109,22 +121,67 @@ _DECK_TEMPLATE = r"""
 {#- widget state would load @jupyter-widgets from unpkg. -#}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
 
-{% block footer_js %}
+{#- no favicon request (a 404 on every deck otherwise). -#}
+{%- block html_head_css -%}
 {{ super() }}
+<link rel="icon" href="data:,">
+{%- endblock html_head_css -%}
+
+{#- nbconvert's footer script, with two changes: the math of the slide just shown is re-rendered
+    through MathJax's queue (the template calls MathJax.Hub.Rerender() directly, which runs
+    concurrently with MathJax's first typesetting pass when the presenter moves on early and
+    leaves half-rendered math with TeX previews on screen), and `Reveal` is a global (for the
+    tests and the console; reveal.js is loaded as an AMD module) whose slide number goes into the
+    page title. -#}
+{% block footer_js %}
 <script>
-// The template loads reveal.js as an AMD module, so there is no global `Reveal`. require.js
-// hands back the same instance it gave the template: expose it (for tests and the console)
-// and put the slide number in the page title.
-require(["{{ resources.reveal.url_prefix }}/dist/reveal.js"], function (Reveal) {
-  window.Reveal = Reveal;
-  var baseTitle = document.title;
-  var showNumber = function () {
-    var current = Reveal.getSlidePastCount() + 1;
-    document.title = current + "/" + Reveal.getTotalSlides() + " · " + baseTitle;
-  };
-  if (Reveal.isReady()) { showNumber(); } else { Reveal.on("ready", showNumber); }
-  Reveal.on("slidechanged", showNumber);
-});
+require(
+    {waitSeconds: 15},
+    [
+      "{{ reveal_url_prefix }}/dist/reveal.js",
+      "{{ reveal_url_prefix }}/plugin/notes/notes.js"
+    ],
+    function (Reveal, RevealNotes) {
+        window.Reveal = Reveal;
+        Reveal.initialize({
+            controls: true,
+            progress: true,
+            history: true,
+            transition: "{{ reveal_transition }}",
+            slideNumber: "{{ reveal_number }}",
+            plugins: [RevealNotes],
+            width: {{ reveal_width }},
+            height: {{ reveal_height }},
+        });
+
+        var rerenderMath = function () {
+            if (window.MathJax && MathJax.Hub) {
+                MathJax.Hub.Queue(["Rerender", MathJax.Hub, Reveal.getCurrentSlide()]);
+            }
+        };
+        Reveal.on("slidechanged", rerenderMath);
+
+        var baseTitle = document.title;
+        var showNumber = function () {
+            var current = Reveal.getSlidePastCount() + 1;
+            document.title = current + "/" + Reveal.getTotalSlides() + " · " + baseTitle;
+        };
+        Reveal.on("ready", showNumber);
+        Reveal.on("slidechanged", showNumber);
+
+        var setScrollingSlide = function () {
+            if ({{ reveal_scroll }} === true) {
+                var h = $(".reveal").height() * 0.95;
+                $("section.present").find("section")
+                    .filter(function () { return $(this).height() > h; })
+                    .css("height", "calc(95vh)")
+                    .css("overflow-y", "scroll")
+                    .css("margin-top", "20px");
+            }
+        };
+        Reveal.on("slidechanged", setScrollingSlide);
+    }
+);
 </script>
 {% endblock footer_js %}
 """
@@ -284,11 +341,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Build offline reveal.js slide decks from the course notebooks.",
     )
     parser.add_argument(
-        "notebooks", nargs="*", type=Path, metavar="NOTEBOOK",
+        "notebooks",
+        nargs="*",
+        type=Path,
+        metavar="NOTEBOOK",
         help="notebooks to convert (default: every notebooks/NN_*.ipynb)",
     )
     parser.add_argument(
-        "--out", type=Path, default=Path("slides"),
+        "--out",
+        type=Path,
+        default=Path("slides"),
         help="output folder (default: slides/); gets a copy of the assets if it has none",
     )
     args = parser.parse_args(argv)

@@ -73,5 +73,6 @@ keep "$WORK/requirejs/package" "$DEST/requirejs" require.js
 
 keep "$WORK/jquery/package" "$DEST/jquery" LICENSE.txt dist/jquery.min.js
 
-chmod -R u=rwX,go=rX "$DEST"
+find "$DEST" -type d -exec chmod 755 {} +
+find "$DEST" -type f -exec chmod 644 {} +  # some tarballs ship fonts as 0700
 du -sh "$DEST"

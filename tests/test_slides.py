@@ -30,8 +30,13 @@ FIXTURE = ROOT / "tests" / "fixtures" / "slides_fixture.ipynb"
 REAL_NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = ROOT / "test-reports" / "slides"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
@@ -100,7 +105,7 @@ def test_build_deck_uses_only_local_assets(out_dir: Path):
     html = build_deck(FIXTURE, out_dir).read_text(encoding="utf-8")
     urls = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)""", html)
     urls += re.findall(r"""\bimport\b[^'"\n]*['"]([^'"]+)['"]""", html)  # ES module imports
-    urls += re.findall(r'require\(\s*(?:\{[^}]*\},\s*)?\[([^\]]*)\]', html)  # require.js deps
+    urls += re.findall(r"require\(\s*(?:\{[^}]*\},\s*)?\[([^\]]*)\]", html)  # require.js deps
     assert urls
     for url in urls:
         assert not re.search(r"(https?:)?//", url), url
@@ -118,23 +123,29 @@ def test_build_deck_copies_assets_into_a_bare_out_dir(tmp_path: Path):
 
 
 def test_title_uses_notebook_number_and_first_heading(tmp_path: Path, out_dir: Path):
-    nb = write_notebook(tmp_path / "07_attention_maps.ipynb", [
-        ("code", "import torch", None),
-        ("markdown", "Some intro\n\n## Attention *maps*, `visualised`\n\ntext", "slide"),
-        ("markdown", "# Later heading", "slide"),
-    ])
+    nb = write_notebook(
+        tmp_path / "07_attention_maps.ipynb",
+        [
+            ("code", "import torch", None),
+            ("markdown", "Some intro\n\n## Attention *maps*, `visualised`\n\ntext", "slide"),
+            ("markdown", "# Later heading", "slide"),
+        ],
+    )
     html = build_deck(nb, out_dir).read_text(encoding="utf-8")
     assert "<title>07 · Attention maps, visualised — slides</title>" in html
 
 
 def test_cells_before_first_slide_are_dropped(tmp_path: Path, out_dir: Path):
-    nb = write_notebook(tmp_path / "x.ipynb", [
-        ("markdown", "EARLY-FRAGMENT", "fragment"),
-        ("markdown", "EARLY-NOTES", "notes"),
-        ("markdown", "EARLY-CONTINUE", "-"),
-        ("markdown", "# First", "subslide"),
-        ("markdown", "TAIL-CONTINUE", "-"),
-    ])
+    nb = write_notebook(
+        tmp_path / "x.ipynb",
+        [
+            ("markdown", "EARLY-FRAGMENT", "fragment"),
+            ("markdown", "EARLY-NOTES", "notes"),
+            ("markdown", "EARLY-CONTINUE", "-"),
+            ("markdown", "# First", "subslide"),
+            ("markdown", "TAIL-CONTINUE", "-"),
+        ],
+    )
     html = build_deck(nb, out_dir).read_text(encoding="utf-8")
     assert "EARLY-" not in html
     assert "TAIL-CONTINUE" in html
@@ -168,8 +179,11 @@ def test_cli_module_entry_point(tmp_path: Path, out_dir: Path):
     empty = write_notebook(tmp_path / "09_empty.ipynb", [("code", "x = 1", None)])
     result = subprocess.run(
         [sys.executable, "-m", "helpers.slides", "--out", str(out_dir), str(FIXTURE), str(empty)],
-        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-        capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 1, result.stderr
     assert result.stdout.strip() == str(out_dir / "slides_fixture.slides.html")
@@ -293,9 +307,9 @@ def test_deck_in_browser(notebook: Path, served_dir, browser):
 
     page.route("**/*", route)
     in_flight: set = set()
-    page.on("request", in_flight.add)
-    page.on("requestfinished", in_flight.discard)
-    page.on("requestfailed", in_flight.discard)
+    page.on("request", lambda r: in_flight.add(r))
+    page.on("requestfinished", lambda r: in_flight.discard(r))
+    page.on("requestfailed", lambda r: in_flight.discard(r))
     page.on("requestfailed", lambda r: failed.append(f"{r.url} ({r.failure})"))
     page.on("response", lambda r: r.status >= 400 and failed.append(f"{r.url} (HTTP {r.status})"))
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -306,10 +320,10 @@ def test_deck_in_browser(notebook: Path, served_dir, browser):
         # the slide number is in the page title
         page.wait_for_function("t => document.title.startsWith(t)", arg=f"1/{expected} · ")
         assert page.title().endswith(" — slides")
-        if notebook == FIXTURE:  # the math is typeset by the vendored MathJax
-            page.wait_for_function("() => document.querySelectorAll('.MathJax_CHTML').length >= 2")
 
-        if expected > 1:  # go to the next slide, whatever its direction, skipping fragments
+        # At once (while MathJax may still be typesetting: a slide change used to race it),
+        # go to the next slide, whatever its direction, skipping fragments.
+        if expected > 1:
             page.evaluate("""() => {
                 Reveal.configure({transition: "none", backgroundTransition: "none"});
                 const next = Reveal.getSlides()[1], i = Reveal.getIndices(next);
@@ -321,7 +335,18 @@ def test_deck_in_browser(notebook: Path, served_dir, browser):
         page.evaluate("""() => new Promise(done =>
             window.MathJax && MathJax.Hub ? MathJax.Hub.Queue(done) : done())""")
         page.evaluate("() => document.fonts.ready.then(() => null)")
-        if notebook == FIXTURE:
+        math = page.evaluate("""() => {
+            const slide = Reveal.getCurrentSlide(), all = s => slide.querySelectorAll(s).length;
+            return {
+                formulas: all('script[type^="math/tex"]'),
+                rendered: all(".MathJax_CHTML"),
+                leftover_previews: Array.from(slide.querySelectorAll(".MathJax_Preview"))
+                    .map(e => e.textContent).filter(t => t.trim()),
+            };
+        }""")
+        assert math["rendered"] == math["formulas"] and not math["leftover_previews"], math
+        if notebook == FIXTURE:  # typeset by the vendored MathJax, with its fonts
+            assert math["formulas"] == 2, math
             assert page.evaluate("document.fonts.check('16px MathJax_Main')"), "MathJax font not loaded"
             assert page.evaluate("""document.fonts.check('600 16px "Source Sans Pro"')"""), "theme font"
 
