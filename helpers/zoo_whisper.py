@@ -25,7 +25,8 @@ Name mapping, CT2 -> transformers (``i`` = layer index):
 * ``gamma``/``beta`` -> ``weight``/``bias``.
 
 Whisper's key projections have no bias; CT2 stores zeros there, which we drop (a constant key bias
-would not change the softmax anyway).
+would not change the softmax anyway). The shipped weights are float16; we write float32 so the model
+runs at full precision on CPU. Quantised (int8) CT2 weights are rejected with a clear error.
 """
 
 from __future__ import annotations
@@ -96,11 +97,11 @@ def read_ct2_model(path: str | Path) -> tuple[str, dict[str, np.ndarray], dict[s
     data = Path(path).read_bytes()
     pos = 0
 
-    def take(fmt: str):
+    def take(fmt: str) -> int:  # one little-endian integer
         nonlocal pos
-        values = struct.unpack_from("<" + fmt, data, pos)
+        (value,) = struct.unpack_from("<" + fmt, data, pos)
         pos += struct.calcsize("<" + fmt)
-        return values[0] if len(values) == 1 else values
+        return value
 
     def take_str() -> str:
         nonlocal pos
@@ -111,7 +112,9 @@ def read_ct2_model(path: str | Path) -> tuple[str, dict[str, np.ndarray], dict[s
 
     version = take("I")
     if version != _SUPPORTED_VERSION:
-        raise ValueError(f"{path}: CTranslate2 binary version {version}, only {_SUPPORTED_VERSION} is supported")
+        raise ValueError(
+            f"{path}: CTranslate2 binary version {version}, only {_SUPPORTED_VERSION} is supported"
+        )
     spec, _revision, n_vars = take_str(), take("I"), take("I")
     variables: dict[str, np.ndarray] = {}
     for _ in range(n_vars):
@@ -121,7 +124,9 @@ def read_ct2_model(path: str | Path) -> tuple[str, dict[str, np.ndarray], dict[s
         dtype_id, n_bytes = take("B"), take("I")
         if dtype_id not in _DTYPES:
             raise ValueError(f"{path}: variable {name!r} has unsupported CTranslate2 dtype id {dtype_id}")
-        array = np.frombuffer(data, dtype=_DTYPES[dtype_id], count=n_bytes // np.dtype(_DTYPES[dtype_id]).itemsize, offset=pos)
+        array = np.frombuffer(
+            data, dtype=_DTYPES[dtype_id], count=n_bytes // np.dtype(_DTYPES[dtype_id]).itemsize, offset=pos
+        )
         variables[name] = array.reshape(shape)
         pos += n_bytes
     aliases = {take_str(): take_str() for _ in range(take("I"))}
@@ -135,7 +140,9 @@ def _to_state_dict(variables: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
         if array.ndim == 0:  # settings such as num_heads, pre_norm, activation
             continue
         if name.endswith("weight_scale") or array.dtype not in (np.float16, np.float32):
-            raise ValueError(f"Quantized CT2 weights ({name}: {array.dtype}) are not supported; use a float16 model")
+            raise ValueError(
+                f"Quantized CT2 weights ({name}: {array.dtype}) are not supported; use a float16 model"
+            )
         tensor = torch.from_numpy(array.astype(np.float32))
         if m := _LAYER.match(name):
             stack, layer, block, module, leaf = m.groups()
@@ -156,7 +163,10 @@ def _build_tokenizer(src: Path) -> WhisperTokenizer:
     merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in spec["model"]["merges"]]
     specials = [t["content"] for t in sorted(spec["added_tokens"], key=lambda t: t["id"])]
     tokenizer = WhisperTokenizer(
-        vocab=spec["model"]["vocab"], merges=merges, pad_token="<|endoftext|>", model_max_length=1024,
+        vocab=spec["model"]["vocab"],
+        merges=merges,
+        pad_token="<|endoftext|>",
+        model_max_length=1024,
         extra_special_tokens=[t for t in specials if t != "<|endoftext|>"],
     )
     vocabulary = (src / "vocabulary.txt").read_text(encoding="utf-8").splitlines()
@@ -167,14 +177,77 @@ def _build_tokenizer(src: Path) -> WhisperTokenizer:
     return tokenizer
 
 
+def _whisper_config(
+    state: dict[str, torch.Tensor], variables: dict[str, np.ndarray], tokenizer
+) -> WhisperConfig:
+    """Derive the architecture from the tensor shapes and the CT2 scalar settings."""
+    eot, sot = tokenizer.convert_tokens_to_ids(["<|endoftext|>", "<|startoftranscript|>"])
+    vocab_size, d_model = state["model.decoder.embed_tokens.weight"].shape
+
+    def n_layers(stack: str) -> int:
+        return len({name.split(".")[3] for name in state if name.startswith(f"model.{stack}.layers.")})
+
+    return WhisperConfig(
+        vocab_size=vocab_size,
+        d_model=d_model,
+        num_mel_bins=state["model.encoder.conv1.weight"].shape[1],
+        encoder_layers=n_layers("encoder"),
+        decoder_layers=n_layers("decoder"),
+        encoder_attention_heads=int(variables["encoder/num_heads"]),
+        decoder_attention_heads=int(variables["decoder/num_heads"]),
+        encoder_ffn_dim=state["model.encoder.layers.0.fc1.weight"].shape[0],
+        decoder_ffn_dim=state["model.decoder.layers.0.fc1.weight"].shape[0],
+        max_source_positions=state["model.encoder.embed_positions.weight"].shape[0],
+        max_target_positions=state["model.decoder.embed_positions.weight"].shape[0],
+        activation_function="gelu",
+        scale_embedding=bool(variables["decoder/scale_embeddings"]),
+        bos_token_id=sot,
+        eos_token_id=eot,
+        pad_token_id=eot,
+        decoder_start_token_id=sot,
+        tie_word_embeddings=True,
+    )
+
+
+def _generation_config(config: WhisperConfig, ct2_config: dict, tokenizer) -> GenerationConfig:
+    """Whisper decoding defaults; suppressed tokens and alignment heads come from the CT2 ``config.json``."""
+    token = tokenizer.convert_tokens_to_ids
+    generation = GenerationConfig(
+        decoder_start_token_id=config.decoder_start_token_id,
+        bos_token_id=config.bos_token_id,
+        eos_token_id=config.eos_token_id,
+        pad_token_id=config.pad_token_id,
+        max_length=config.max_target_positions,
+        no_timestamps_token_id=token(
+            "<|notimestamps|>"
+        ),  # English-only prompt: <|startoftranscript|><|notimestamps|>
+        prev_sot_token_id=token("<|startofprev|>"),
+        is_multilingual=config.vocab_size >= 51865,  # OpenAI's rule: English-only models have 51864 tokens
+        return_timestamps=False,
+        max_initial_timestamp_index=50,
+        suppress_tokens=ct2_config.get("suppress_ids", []),
+        begin_suppress_tokens=ct2_config.get("suppress_ids_begin", [220, config.eos_token_id]),
+        alignment_heads=ct2_config.get("alignment_heads", []),
+    )
+    if generation.is_multilingual:  # language / task tokens, e.g. "<|de|>" -> 50261
+        generation.lang_to_id = {
+            tokenizer.convert_ids_to_tokens(i): i for i in ct2_config.get("lang_ids", [])
+        }
+        generation.task_to_id = {"transcribe": token("<|transcribe|>"), "translate": token("<|translate|>")}
+    return generation
+
+
 def convert_whisper_ct2(src_dir: str | Path, dst_dir: str | Path) -> Path:
     """Convert the CT2 Whisper folder ``src_dir`` into a transformers folder ``dst_dir`` (returned).
 
     The result loads with ``WhisperForConditionalGeneration.from_pretrained(dst_dir)`` and
     ``WhisperProcessor.from_pretrained(dst_dir)``; weights are saved as float32 safetensors.
+    Raises ``FileNotFoundError`` / ``ValueError`` for folders or files this converter cannot handle.
     """
     src, dst = Path(src_dir), Path(dst_dir)
-    missing = [f for f in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt") if not (src / f).is_file()]
+    missing = [
+        f for f in ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt") if not (src / f).is_file()
+    ]
     if missing:
         raise FileNotFoundError(f"{src} is not a CTranslate2 Whisper folder: missing {', '.join(missing)}")
     spec, variables, aliases = read_ct2_model(src / "model.bin")
@@ -182,38 +255,25 @@ def convert_whisper_ct2(src_dir: str | Path, dst_dir: str | Path) -> Path:
         raise ValueError(f"{src / 'model.bin'} holds a {spec!r}, not a WhisperSpec")
     if int(variables["decoder/activation"]) != 3 or not int(variables["decoder/pre_norm"]):  # 3 = GELU
         raise ValueError("Expected a pre-norm Whisper with GELU activations")
-    ct2_config = json.loads((src / "config.json").read_text(encoding="utf-8"))
     tokenizer = _build_tokenizer(src)
-    ids = {t: tokenizer.convert_tokens_to_ids(t) for t in ("<|endoftext|>", "<|startoftranscript|>", "<|notimestamps|>", "<|startofprev|>")}
-    eot, sot, no_ts = ids["<|endoftext|>"], ids["<|startoftranscript|>"], ids["<|notimestamps|>"]
-
     state = _to_state_dict(variables)
-    vocab_size, d_model = state["model.decoder.embed_tokens.weight"].shape
-    n_layers = {s: len({n.split(".")[3] for n in state if n.startswith(f"model.{s}.layers.")}) for s in ("encoder", "decoder")}
-    config = WhisperConfig(
-        vocab_size=vocab_size, d_model=d_model, num_mel_bins=state["model.encoder.conv1.weight"].shape[1],
-        encoder_layers=n_layers["encoder"], decoder_layers=n_layers["decoder"],
-        encoder_attention_heads=int(variables["encoder/num_heads"]), decoder_attention_heads=int(variables["decoder/num_heads"]),
-        encoder_ffn_dim=state["model.encoder.layers.0.fc1.weight"].shape[0], decoder_ffn_dim=state["model.decoder.layers.0.fc1.weight"].shape[0],
-        max_source_positions=state["model.encoder.embed_positions.weight"].shape[0],
-        max_target_positions=state["model.decoder.embed_positions.weight"].shape[0],
-        activation_function="gelu", scale_embedding=bool(variables["decoder/scale_embeddings"]),
-        pad_token_id=eot, bos_token_id=eot, eos_token_id=eot, decoder_start_token_id=sot, tie_word_embeddings=True,
-    )
+    config = _whisper_config(state, variables, tokenizer)
+
     model = WhisperForConditionalGeneration(config)
     result = model.load_state_dict(state, strict=False)
-    tied = {"proj_out.weight"} if aliases.get("decoder/projection/weight") == "decoder/embeddings/weight" else set()
-    if set(result.missing_keys) - tied or result.unexpected_keys:
-        raise ValueError(f"Weight mismatch: missing {result.missing_keys}, unexpected {result.unexpected_keys}")
-    model.tie_weights()
-    model.generation_config = GenerationConfig(
-        decoder_start_token_id=sot, bos_token_id=sot, eos_token_id=eot, pad_token_id=eot,
-        max_length=config.max_target_positions, no_timestamps_token_id=no_ts, prev_sot_token_id=ids["<|startofprev|>"],
-        is_multilingual=vocab_size >= 51865,  # OpenAI's rule: English-only models have 51864 tokens
-        return_timestamps=False, max_initial_timestamp_index=50,
-        suppress_tokens=ct2_config.get("suppress_ids", []), begin_suppress_tokens=ct2_config.get("suppress_ids_begin", [220, eot]),
-        alignment_heads=ct2_config.get("alignment_heads", []),
+    tied = (
+        {"proj_out.weight"}
+        if aliases.get("decoder/projection/weight") == "decoder/embeddings/weight"
+        else set()
     )
+    if set(result.missing_keys) - tied or result.unexpected_keys:
+        raise ValueError(
+            f"Weight mismatch: missing {result.missing_keys}, unexpected {result.unexpected_keys}"
+        )
+    model.tie_weights()  # proj_out shares the token embedding matrix
+    ct2_config = json.loads((src / "config.json").read_text(encoding="utf-8"))
+    model.generation_config = _generation_config(config, ct2_config, tokenizer)
+
     dst.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(dst, safe_serialization=True)
     extractor = WhisperFeatureExtractor(feature_size=config.num_mel_bins, sampling_rate=16000)

@@ -5,8 +5,9 @@ Needs the command-line tools espeak-ng (text to speech) and sox (resampling); on
     apt-get install -y espeak-ng sox
     python scripts/make_speech.py            # writes data/speech/*.wav and transcripts.json
 
-Each clip is 16 kHz, mono, 16-bit PCM WAV, spoken slightly slower than espeak-ng's default
-(175 words per minute) so that a small model such as Whisper tiny.en transcribes it reliably.
+Each clip is 16 kHz, mono, 16-bit PCM WAV (under 200 KB). The speech is slightly slower than
+espeak-ng's default (140 instead of 175 words per minute, plus 30 ms pauses between words) so that
+a small model such as Whisper tiny.en transcribes it reliably.
 """
 
 from __future__ import annotations
@@ -20,22 +21,22 @@ from pathlib import Path
 OUT_DIR = Path(__file__).resolve().parents[1] / "data" / "speech"
 CLIPS = {
     "transformers.wav": "Hugging Face transformers make speech recognition easy.",
-    "numbers.wav": "The meeting starts at nine thirty and lasts for twenty five minutes.",
-    "weather.wav": "Tomorrow will be sunny with a light wind from the west.",
+    "numbers.wav": "The meeting starts at nine thirty and lasts twenty five minutes.",
+    "report.wav": "Please send the report to the team before Friday afternoon.",
 }
-VOICE, WORDS_PER_MINUTE, SAMPLE_RATE = "en-us", 140, 16000
+VOICE, WORDS_PER_MINUTE, WORD_GAP_MS, SAMPLE_RATE = "en-us", 140, 30, 16000
 
 
 def synthesize(text: str, target: Path) -> None:
     """Speak ``text`` with espeak-ng and convert it to a 16 kHz mono 16-bit WAV at ``target``."""
     with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "raw.wav"
-        subprocess.run(["espeak-ng", "-v", VOICE, "-s", str(WORDS_PER_MINUTE), "-w", str(raw), text], check=True)
-        # Resample, downmix, 16-bit; add 0.3 s of silence on both sides like a real recording.
-        subprocess.run(
-            ["sox", str(raw), "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(target), "pad", "0.3", "0.3"],
-            check=True,
-        )
+        raw = Path(tmp) / "raw.wav"  # espeak-ng writes 22.05 kHz mono
+        speak = ["espeak-ng", "-v", VOICE, "-s", str(WORDS_PER_MINUTE), "-g", str(WORD_GAP_MS // 10)]
+        subprocess.run([*speak, "-w", str(raw), text], check=True)  # -g: pause between words, 10 ms units
+        # Resample to 16 kHz, mono, 16-bit; pad 0.3 s of silence on both sides like a real recording.
+        # -D turns dithering off, so that the files are byte-for-byte reproducible.
+        resample = ["-r", str(SAMPLE_RATE), "-c", "1", "-b", "16"]
+        subprocess.run(["sox", "-D", str(raw), *resample, str(target), "pad", "0.3", "0.3"], check=True)
 
 
 def main() -> None:
