@@ -21,6 +21,7 @@ has them) are neither needed nor touched.
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -36,6 +37,10 @@ _SCRIPT_WITH_SRC = re.compile(r"<script\b[^>]*\bsrc\s*=[^>]*>\s*</script>", re.I
 _REQUIRE_CONFIG = re.compile(r"require\.config\(\s*\{.*?\}\s*\)\s*;", re.DOTALL)
 _INLINE_SCRIPT = re.compile(r"(<script\b[^>]*>)(.*?)(</script>)", re.DOTALL | re.IGNORECASE)
 _SOURCE_MAP = re.compile(r"^\s*//[#@]\s*sourceMappingURL=.*$", re.MULTILINE)
+_PARAMS = "const params = "  # where head_view.js receives its data (bertviz fills in json.dumps(params))
+# head_view.js says `const params = PYTHON_PARAMS; // HACK: PYTHON_PARAMS is a template marker ...` and bertviz
+# replaces BOTH occurrences, so a second copy of all the data sits in that comment: drop the comment.
+_DATA_COMMENT = re.compile(r"//\s*HACK:[^\n]*")
 
 
 def library_source(name: str) -> str:
@@ -78,11 +83,33 @@ def _module_prelude() -> str:
     return "\n".join(parts)
 
 
-def make_offline(html: str) -> str:
+def _round_floats(value: Any, decimals: int) -> Any:
+    if isinstance(value, float):
+        return round(value, decimals)
+    if isinstance(value, list):
+        return [_round_floats(v, decimals) for v in value]
+    if isinstance(value, dict):
+        return {k: _round_floats(v, decimals) for k, v in value.items()}
+    return value
+
+
+def _round_params(script: str, decimals: int) -> str:
+    """Round the attention weights in bertviz's ``const params = {...}`` (17 digits each by default)."""
+    start = script.find(_PARAMS)
+    if start < 0:
+        return script
+    start += len(_PARAMS)
+    params, end = json.JSONDecoder().raw_decode(script, start)
+    compact = json.dumps(_round_floats(params, decimals), separators=(",", ":"))
+    return script[:start] + compact + script[end:]
+
+
+def make_offline(html: str, decimals: int | None = None) -> str:
     """Turn bertviz HTML (``html_action="return"``) into HTML that loads nothing from the network.
 
     Removes every ``<script src=...>`` tag and the ``require.config`` that points at the CDN, and wraps the
-    visualisation script in a function scope that provides the vendored d3 and jQuery.
+    visualisation script in a function scope that provides the vendored d3 and jQuery. With ``decimals``,
+    the attention weights are rounded, which makes the HTML several times smaller.
 
     Example:
         >>> page = '<script src="https://cdn/require.min.js"></script><div id="v"></div>' \\
@@ -105,6 +132,9 @@ def make_offline(html: str) -> str:
         )
     match = scripts[0]
     body = _REQUIRE_CONFIG.sub("/* CDN paths removed: d3 and jQuery are inlined above */", match.group(2))
+    body = _DATA_COMMENT.sub("// (bertviz's template marker; the data is on this line)", body)
+    if decimals is not None:
+        body = _round_params(body, decimals)
     wrapped = f"{match.group(1)}\n(function () {{\n{_module_prelude()}\n{body}\n}})();\n{match.group(3)}"
     return html[: match.start()] + wrapped + html[match.end() :]
 
@@ -117,6 +147,7 @@ def head_view_offline(
     layer: int | None = None,
     heads: Sequence[int] | None = None,
     include_layers: Sequence[int] | None = None,
+    decimals: int | None = 3,
     display: bool = True,
     save_as: str | Path | None = None,
 ) -> str:
@@ -124,9 +155,10 @@ def head_view_offline(
 
     Arguments are bertviz's: ``attention`` is the model output's ``.attentions`` (one tensor of shape
     ``(1, num_heads, T, T)`` per layer; load the model with ``attn_implementation="eager"`` and call it with
-    ``output_attentions=True``), ``tokens`` the T token strings. ``save_as`` also writes a standalone HTML
-    page that opens in any browser, offline. Assign the result (``html = ...``) so the notebook does not
-    print the string.
+    ``output_attentions=True``), ``tokens`` the T token strings. Weights are rounded to ``decimals`` places
+    (None keeps bertviz's 17 digits) to keep the page small. ``save_as`` also writes a standalone HTML page
+    that opens in any browser, offline. Assign the result (``html = ...``) so the notebook does not print
+    the string.
 
     Example:
         >>> import torch
@@ -153,7 +185,7 @@ def head_view_offline(
         include_layers=list(include_layers) if include_layers is not None else None,
         html_action="return",
     ).data
-    html = make_offline(html)
+    html = make_offline(html, decimals=decimals)
     if save_as is not None:
         page = (
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

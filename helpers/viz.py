@@ -18,6 +18,7 @@ def attention_heatmap(
     vmin: float | None = 0.0,
     vmax: float | None = None,
     colorbar: bool = True,
+    cell_borders: bool = False,
     xlabel: str = "key (attended to)",
     ylabel: str = "query (attending)",
 ):
@@ -25,7 +26,8 @@ def attention_heatmap(
 
     ``weights`` is a 2-D tensor or array of shape ``(len(y_tokens), len(x_tokens))`` (one head of one
     sentence). Token labels are optional; ``annotate`` writes each weight in its cell (default: only when
-    the matrix is at most 12 x 12). Returns the Axes.
+    the matrix is at most 12 x 12); ``cell_borders`` draws white lines between cells (handy for masks).
+    Cells are square. Returns the Axes.
 
     Example:
         >>> import torch
@@ -52,7 +54,7 @@ def attention_heatmap(
     if ax is None:
         side = min(max(3.0, 0.35 * max(n_rows, n_cols) + 1.5), 10.0)
         _, ax = plt.subplots(figsize=(side + (1.0 if colorbar else 0.0), side))
-    image = ax.imshow(weights, cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
+    image = ax.imshow(weights, cmap=cmap, vmin=vmin, vmax=vmax)
     ax.set_xticks(range(n_cols), labels=list(x_tokens) if x_tokens is not None else range(n_cols))
     ax.set_yticks(range(n_rows), labels=list(y_tokens) if y_tokens is not None else range(n_rows))
     ax.tick_params(axis="x", labelrotation=90)
@@ -60,6 +62,11 @@ def attention_heatmap(
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
+    if cell_borders:
+        ax.set_xticks(np.arange(-0.5, n_cols), minor=True)
+        ax.set_yticks(np.arange(-0.5, n_rows), minor=True)
+        ax.grid(which="minor", color="white", linewidth=2)
+        ax.tick_params(which="minor", length=0)
     if annotate is None:
         annotate = max(n_rows, n_cols) <= 12
     if annotate:
@@ -200,4 +207,258 @@ def grouped_bars(
         ax.set_title(title)
     ax.margins(y=0.15)
     ax.legend(fontsize=8)
+    return ax
+
+
+TOKEN_COLOURS = ("#cfe8ff", "#ffe1b0")  # alternating backgrounds: light blue, light orange
+SPECIAL_COLOUR = "#e4e4e4"
+UNKNOWN_COLOUR = "#ff9e9e"
+
+
+class HTMLView(str):
+    """A string of HTML that Jupyter renders (``_repr_html_``) when it is a cell's last value."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+
+def show_tokens(rows, *, special=(), unknown=(), ids=None, title: str | None = None) -> HTMLView:
+    """Coloured view of token boundaries: each token on its own background, alternating colours.
+
+    ``rows`` maps a row name (e.g. the tokenizer) to its list of token strings; a plain list of
+    tokens is one unnamed row. Tokens in ``special`` (e.g. ``["[CLS]", "[SEP]"]``) get a grey dashed
+    box, tokens in ``unknown`` (e.g. ``["[UNK]"]``) a red one. ``ids`` (same shape as ``rows``)
+    adds each token id as a tooltip. Spaces, tabs and newlines inside tokens are drawn as
+    ``␣``, ``→`` and ``↵`` so that they are visible. The HTML is self-contained (inline styles only).
+
+    Returns the HTML as a string that Jupyter renders when it is the last value of a cell (elsewhere,
+    ``IPython.display.display(view)``).
+
+    Example:
+        >>> view = show_tokens({"toy": ["[CLS]", "token", "##izer", "[SEP]"]}, special=["[CLS]", "[SEP]"])
+        >>> view.count("border-radius")  # one box per token
+        4
+    """
+    import html as html_lib
+
+    if isinstance(rows, list | tuple):
+        rows = {"": rows}
+        if ids is not None:
+            ids = {"": ids}
+    special, unknown = set(special), set(unknown)
+    visible = str.maketrans({" ": "␣", "\t": "→", "\n": "↵", "\r": "␍"})
+    base = "display:inline-block;margin:1px 0;padding:1px 2px;border-radius:3px;white-space:pre;"
+    parts = [
+        '<div style="font-family:ui-monospace,Menlo,Consolas,monospace;font-size:13px;line-height:1.9;'
+        'color:#111;">'
+    ]
+    if title:
+        parts.append(f'<div style="font-weight:bold;margin-bottom:2px;">{html_lib.escape(title)}</div>')
+    for name, tokens in rows.items():
+        tokens = [str(t) for t in tokens]
+        row_ids = None if ids is None else list(ids[name])
+        if row_ids is not None and len(row_ids) != len(tokens):
+            raise ValueError(f"row {name!r}: {len(tokens)} tokens but {len(row_ids)} ids")
+        parts.append('<div style="margin:2px 0;">')
+        if name:
+            parts.append(
+                '<span style="display:inline-block;min-width:11em;font-weight:bold;font-family:sans-serif;">'
+                f"{html_lib.escape(str(name))} "
+                f'<span style="font-weight:normal;color:#666;">({len(tokens)})</span></span>'
+            )
+        colour_index = 0
+        for i, token in enumerate(tokens):
+            if token in unknown:
+                style = base + f"background:{UNKNOWN_COLOUR};border:1px solid #c00;"
+            elif token in special:
+                style = base + f"background:{SPECIAL_COLOUR};border:1px dashed #777;color:#555;"
+            else:
+                style = base + f"background:{TOKEN_COLOURS[colour_index % 2]};"
+                colour_index += 1
+            tip = f' title="id {row_ids[i]}"' if row_ids is not None else ""
+            text = html_lib.escape(token.translate(visible)) or "&nbsp;"
+            parts.append(f'<span style="{style}"{tip}>{text}</span>')
+        parts.append("</div>")
+    parts.append("</div>")
+    return HTMLView("".join(parts))
+
+
+def loss_curve(
+    losses,
+    ax=None,
+    title: str | None = None,
+    *,
+    smooth: int | None = None,
+    xlabel: str = "step",
+    ylabel: str = "training loss",
+):
+    """Plot a training loss per step, with a moving average on top so the trend shows through the noise.
+
+    ``losses`` is a list (or 1-D tensor/array) of per-step losses. ``smooth`` is the moving-average window
+    (default: about a tenth of the steps; 1 or 0 turns it off). Returns the Axes.
+
+    Example:
+        >>> ax = loss_curve([2.0, 1.5, 1.2, 1.0, 0.9, 0.85], title="toy")
+        >>> ax.get_title()
+        'toy'
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if hasattr(losses, "detach"):
+        losses = losses.detach().float().cpu().numpy()
+    losses = np.asarray(losses, dtype=float).ravel()
+    if losses.size == 0:
+        raise ValueError("loss_curve got no losses: record loss.item() at each training step first")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    steps = np.arange(1, losses.size + 1)
+    if smooth is None:
+        smooth = max(1, losses.size // 10)
+    if smooth > 1 and losses.size >= smooth:
+        ax.plot(steps, losses, color="tab:blue", alpha=0.35, linewidth=1, label="per step")
+        average = np.convolve(losses, np.ones(smooth) / smooth, mode="valid")
+        ax.plot(steps[smooth - 1 :], average, color="tab:blue", linewidth=2, label=f"mean of last {smooth}")
+        ax.legend(frameon=False)
+    else:
+        ax.plot(steps, losses, color="tab:blue", linewidth=1.5, marker="o" if losses.size <= 30 else None)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def confusion_heatmap(
+    matrix,
+    labels,
+    ax=None,
+    title: str | None = None,
+    *,
+    cmap: str = "Blues",
+    xlabel: str = "predicted",
+    ylabel: str = "true",
+):
+    """Draw a confusion matrix: row i counts the examples of true class ``labels[i]`` by predicted class.
+
+    ``matrix`` is a square ``(n, n)`` array or tensor of counts (e.g. from
+    ``sklearn.metrics.confusion_matrix(y_true, y_pred)``). Each cell shows its count; the diagonal holds the
+    correct predictions. Returns the Axes.
+
+    Example:
+        >>> ax = confusion_heatmap([[5, 1], [0, 4]], ["cat", "dog"], title="toy")
+        >>> ax.get_title()
+        'toy'
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    if hasattr(matrix, "detach"):
+        matrix = matrix.detach().cpu().numpy()
+    matrix = np.asarray(matrix)
+    n = len(labels)
+    if matrix.shape != (n, n):
+        raise ValueError(f"confusion_heatmap got a {matrix.shape} matrix for {n} labels; expected ({n}, {n})")
+    if ax is None:
+        side = min(max(3.5, 0.6 * n + 2.0), 10.0)
+        _, ax = plt.subplots(figsize=(side + 1.0, side))
+    image = ax.imshow(matrix, cmap=cmap, vmin=0)
+    ax.set_xticks(range(n), labels=labels, rotation=45, ha="right")
+    ax.set_yticks(range(n), labels=labels)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    middle = matrix.max() / 2 if matrix.size else 0
+    for i in range(n):
+        for j in range(n):
+            colour = "white" if matrix[i, j] > middle else "black"
+            ax.text(j, i, f"{matrix[i, j]:g}", ha="center", va="center", color=colour, fontsize=9)
+    if title:
+        ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="examples")
+    return ax
+
+
+def ecosystem_map(deeper: dict[str, list[str]] | None = None, ax=None):
+    """Draw the Hugging Face libraries as one workflow, with the Hub above them.
+
+    Data flows left to right: ``datasets`` (text and labels) -> ``tokenizers`` (token ids) ->
+    ``transformers`` (a pretrained model) -> ``accelerate`` (the training loop) -> ``evaluate`` (metrics);
+    ``peft`` adds small trainable adapters to a transformers model; ``huggingface_hub`` downloads and caches
+    what the Hub hosts. ``deeper`` (optional) maps a library name to the notebook ids that go deeper on it,
+    written in its box. Returns the Axes.
+
+    Example:
+        >>> ax = ecosystem_map({"peft": ["16"]})
+        >>> len(ax.patches) >= 7
+        True
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    deeper = deeper or {}
+    if ax is None:
+        _, ax = plt.subplots(figsize=(14, 5.4))
+    ax.set_xlim(0, 14)
+    ax.set_ylim(-0.2, 5.6)
+    ax.axis("off")
+
+    def go_deeper(name):
+        ids = deeper.get(name, [])
+        if not ids:
+            return ""
+        lines = [", ".join(ids[i : i + 3]) for i in range(0, len(ids), 3)]  # at most 3 ids a line
+        return ("notebook " if len(ids) == 1 else "notebooks ") + ",\n".join(lines)
+
+    def box(x, y, w, h, name, role, colour):
+        ax.add_patch(
+            FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.03,rounding_size=0.12",
+                           facecolor=colour, edgecolor="#333333", linewidth=1.2)
+        )  # fmt: skip
+        ax.text(x + w / 2, y + h - 0.28, name, ha="center", va="center", fontsize=11.5, weight="bold",
+                family="monospace")  # fmt: skip
+        ax.text(x + w / 2, y + h / 2 - 0.05, role, ha="center", va="center", fontsize=8.5, linespacing=1.25)
+        if go_deeper(name):
+            ax.text(x + w / 2, y + 0.25, go_deeper(name), ha="center", va="center", fontsize=8,
+                    color="#444444", style="italic")  # fmt: skip
+
+    def arrow(start, end, colour="#333333"):
+        style = {"arrowstyle": "-|>", "mutation_scale": 14, "color": colour, "linewidth": 1.3}
+        ax.add_patch(FancyArrowPatch(start, end, **style))
+
+    # The Hub: where models, data sets and metrics live; huggingface_hub is the client that caches them.
+    box(0.15, 4.25, 13.7, 1.3, "huggingface_hub",
+        "the Hub: models, data sets, metrics and demos in git repositories named owner/name,\n"
+        "downloaded once into a local cache (with HF_HUB_OFFLINE=1: the cache only)", "#FFE8A3")  # fmt: skip
+
+    # The workflow row, left to right, with what flows along each arrow.
+    y, w, h, gap = 1.65, 1.9, 1.6, 1.05
+    names = ["datasets", "tokenizers", "transformers", "accelerate", "evaluate"]
+    roles = ["load, slice, map;\nArrow tables, features", "text -> token ids\n(fast, in Rust)",
+             "pretrained models,\nAuto classes, pipelines", "one training loop for\nCPU, GPU, many GPUs",
+             "metrics: accuracy,\nF1, BLEU, ..."]  # fmt: skip
+    colours = ["#CDE7F0", "#D9EAD3", "#F4CCCC", "#E1D5E7", "#FCE5CD"]
+    xs = [0.15 + i * (w + gap) for i in range(len(names))]
+    for x, name, role, colour in zip(xs, names, roles, colours, strict=True):
+        box(x, y, w, h, name, role, colour)
+    for i, label in enumerate(["text", "input_ids", "loss", "predictions"]):
+        arrow((xs[i] + w, y + h / 2), (xs[i + 1], y + h / 2))
+        ax.text(xs[i] + w + gap / 2, y + h / 2 + 0.1, label, ha="center", va="bottom", fontsize=8,
+                family="monospace")  # fmt: skip
+
+    # peft wraps a transformers model.
+    box(xs[2], -0.1, w, 1.35, "peft", "LoRA adapters: train\n< 1% of the weights", "#D0E0E3")
+    arrow((xs[2] + w / 2, 1.25), (xs[2] + w / 2, y))
+    ax.text(xs[2] + w / 2 + 0.08, (1.25 + y) / 2, "wraps", fontsize=8, va="center", family="monospace")
+
+    # Downloads from the Hub (and one upload back to it).
+    hub_colour = "#8a6d00"
+    top, bottom = 4.25, y + h + 0.02
+    links = [(xs[0] + w / 2, "load_dataset", False), (xs[1] + w / 2, "from_pretrained", False),
+             (xs[2] + w / 2 - 0.45, "from_pretrained", False), (xs[2] + w / 2 + 0.45, "push_to_hub", True),
+             (xs[4] + w / 2, "evaluate.load", False)]  # fmt: skip
+    for x, label, upload in links:
+        arrow(*(((x, bottom), (x, top)) if upload else ((x, top), (x, bottom))), colour=hub_colour)
+        ax.text(x + (0.07 if upload else -0.07), 3.45 if upload else 3.8, label, fontsize=8, color=hub_colour,
+                ha="left" if upload else "right", family="monospace")  # fmt: skip
     return ax

@@ -4,6 +4,7 @@ draws its SVG in headless Chromium with every non-local request blocked."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import sys
@@ -21,8 +22,13 @@ from helpers.bertviz_offline import JS_DIR, LIBRARIES, head_view_offline, librar
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SHA256 = {  # byte-identical to the npm tarballs named in helpers/assets/js/README.md
     "d3": "bdad5585ef9a965ff25458738309b006058c55f2c78d794d25fbecae35014609",
@@ -87,11 +93,29 @@ def test_libraries_are_inlined_once(html: str):
     assert "<!--" not in library_source("d3") and "<!--" not in library_source("jquery")
 
 
+def page_params(page: str) -> dict:
+    start = page.index("const params = ") + len("const params = ")
+    return json.JSONDecoder().raw_decode(page, start)[0]
+
+
 def test_attention_data_and_tokens_are_in_the_page(html: str):
-    for token in TOKENS:
-        assert f'"{token}"' in html
-    assert '"include_layers": [0, 1]' in html
+    params = page_params(html)
+    assert params["attention"][0]["left_text"] == TOKENS == params["attention"][0]["right_text"]
+    assert params["include_layers"] == list(range(NUM_LAYERS))
+    attn = torch.tensor(params["attention"][0]["attn"])
+    assert attn.shape == (NUM_LAYERS, NUM_HEADS, len(TOKENS), len(TOKENS))
+    assert torch.allclose(attn, torch.stack(fake_attention())[:, 0], atol=1e-3)
     assert "PYTHON_PARAMS" not in html
+
+
+def test_attention_data_is_embedded_once_and_rounded():
+    attention = fake_attention()
+    html = head_view_offline(attention, TOKENS, display=False, decimals=3)
+    assert html.count('"attn"') == 1  # bertviz also pastes the data into a comment; that copy is dropped
+    assert not re.search(r"\d\.\d{4,}", html.split("const params = ", 1)[1].split(";", 1)[0])
+    assert f"{round(attention[0][0, 0, 0, 0].item(), 3)}" in html
+    full = head_view_offline(attention, TOKENS, display=False, decimals=None)
+    assert full.count('"attn"') == 1 and len(full) > len(html)
 
 
 def test_make_offline_rejects_other_html():
@@ -154,7 +178,9 @@ window.define.amd = {};
 def test_head_view_draws_offline_in_chromium(tmp_path: Path, browser, host_page: str):
     html = head_view_offline(fake_attention(), TOKENS, display=False)
     path = tmp_path / "view.html"
-    path.write_text(f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{host_page}{html}</body></html>")
+    path.write_text(
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>{host_page}{html}</body></html>"
+    )
 
     requests: list[str] = []
     blocked: list[str] = []

@@ -33,7 +33,9 @@ def _(sliding_window_mask):
         got = _as_tensor(attempt(sliding_window_mask, n, window), "sliding_window_mask")
         expected = _reference_sliding_window(n, window)
         if got.shape != expected.shape:
-            raise Fail(f"sliding_window_mask({n}, {window}) has shape {tuple(got.shape)}; expected ({n}, {n}).")
+            raise Fail(
+                f"sliding_window_mask({n}, {window}) has shape {tuple(got.shape)}; expected ({n}, {n})."
+            )
         if got.dtype != torch.bool:
             raise Fail(
                 f"sliding_window_mask should return a boolean mask (True = may attend), got dtype {got.dtype}. "
@@ -45,7 +47,9 @@ def _(sliding_window_mask):
         if torch.equal(got, ~expected):
             raise Fail(f"{where} is inverted: here True means 'may attend' (PyTorch's convention).")
         if bool((got & torch.ones(n, n, dtype=torch.bool).triu(1)).any()):
-            raise Fail(f"{where} lets a token see a later token (True above the diagonal): that leaks the future.")
+            raise Fail(
+                f"{where} lets a token see a later token (True above the diagonal): that leaks the future."
+            )
         if torch.equal(got, torch.ones(n, n, dtype=torch.bool).tril()):
             raise Fail(f"{where} is the plain causal mask: it ignores the window (query i sees all of 0..i).")
         if not bool(got.diagonal().all()):
@@ -104,7 +108,9 @@ def _(encoder_block_num_params):
             if isinstance(got, float) and got.is_integer():
                 got = int(got)
             else:
-                raise Fail(f"encoder_block_num_params should return an int, got {type(got).__name__} ({got!r}).")
+                raise Fail(
+                    f"encoder_block_num_params should return an int, got {type(got).__name__} ({got!r})."
+                )
         # PyTorch's own encoder layer has exactly these parts (post-LayerNorm, like BERT).
         block = torch.nn.TransformerEncoderLayer(d_model, num_heads, dim_feedforward=d_ff, batch_first=True)
         expected = sum(p.numel() for p in block.parameters())
@@ -117,7 +123,9 @@ def _(encoder_block_num_params):
         if got == expected - norms:
             raise Fail(f"{where}: the two LayerNorms are missing (each has a weight and a bias of d_model).")
         if got == expected - attention // 4:
-            raise Fail(f"{where}: one attention projection is missing; there are four (Q, K, V and the output).")
+            raise Fail(
+                f"{where}: one attention projection is missing; there are four (Q, K, V and the output)."
+            )
         if got == 4 * d_model * d_model + 2 * d_model * d_ff:
             raise Fail(f"{where}: that counts only the weight matrices; add the biases and the LayerNorms.")
         if got in (attention, attention + norms, ffn, ffn + norms):

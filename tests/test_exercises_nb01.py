@@ -1,0 +1,196 @@
+"""Exercise checks of notebook 01: reference solutions pass, plausible wrong answers fail (with the right
+message), placeholders say "not attempted", and a crashing answer is reported, not raised."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
+    sys.path.insert(0, str(ROOT))
+
+import helpers.exercise_bank.nb01  # noqa: E402, F401  (registers the checks)
+from helpers.exercises import check, last_result  # noqa: E402
+from helpers.notebook_tools import exercises  # noqa: E402
+
+NOTEBOOK = ROOT / "notebooks" / "01_attention_from_scratch.ipynb"
+IDS = ["01.1", "01.2", "01.3", "01.4"]
+
+
+def reference_solutions() -> dict[str, str]:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    return {ex_id: code for ex_id, _, code in exercises(nb)}
+
+
+def test_notebook_has_these_exercises():
+    assert sorted(reference_solutions()) == IDS
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_reference_solution_passes(ex_id: str, capsys):
+    code = reference_solutions()[ex_id]
+    exec(code, {"torch": torch, "check": check})  # the solution cells use only torch and check
+    assert last_result(ex_id).status == "pass", last_result(ex_id).message
+    assert "correct" in capsys.readouterr().out
+
+
+def placeholder(*args):
+    ...  # what the exercise cell holds before the learner writes anything
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_untouched_exercise_is_not_attempted(ex_id: str):
+    assert check(ex_id, ..., quiet=True).status == "not attempted"
+    assert check(ex_id, placeholder, quiet=True).status == "not attempted"
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_crashing_answer_is_reported_not_raised(ex_id: str):
+    def crash(*args):
+        raise RuntimeError("boom")
+
+    result = check(ex_id, crash, quiet=True)
+    assert result.status == "fail" and "RuntimeError" in result.message
+
+
+def fails(ex_id: str, answer, *message_parts: str) -> None:
+    result = check(ex_id, answer, quiet=True)
+    assert result.status == "fail", f"{ex_id}: a wrong answer passed"
+    for part in message_parts:
+        assert part in result.message, f"{ex_id}: expected {part!r} in {result.message!r}"
+
+
+# --------------------------------------------------------------------------- 01.1 sliding-window mask
+
+
+def _ij(n):
+    return torch.arange(n)[:, None], torch.arange(n)[None, :]
+
+
+def test_01_1_wrong_answers():
+    def causal_only(n, window):
+        return torch.ones(n, n, dtype=torch.bool).tril()
+
+    def future(n, window):
+        i, j = _ij(n)
+        return (j >= i) & (j - i < window)
+
+    def off_by_one(n, window):  # sees `window` earlier tokens plus itself
+        i, j = _ij(n)
+        return (j <= i) & (i - j <= window)
+
+    def inverted(n, window):
+        i, j = _ij(n)
+        return ~((j <= i) & (i - j < window))
+
+    def as_float(n, window):
+        i, j = _ij(n)
+        return ((j <= i) & (i - j < window)).float()
+
+    def no_diagonal(n, window):
+        i, j = _ij(n)
+        return (j < i) & (i - j < window)
+
+    fails("01.1", causal_only, "plain causal mask")
+    fails("01.1", future, "later token")
+    fails("01.1", off_by_one, "visible keys")
+    fails("01.1", inverted, "inverted")
+    fails("01.1", as_float, "boolean")
+    fails("01.1", no_diagonal, "see itself")
+    fails("01.1", lambda n, window: [[True] * n] * n, "torch.Tensor")
+
+
+# --------------------------------------------------------------------------- 01.2 merge heads
+
+
+def test_01_2_wrong_answers():
+    def bare_reshape(x):
+        batch, heads, seq_len, d_head = x.shape
+        return x.reshape(batch, seq_len, heads * d_head)
+
+    def interleaved(x):
+        batch, heads, seq_len, d_head = x.shape
+        return x.permute(0, 2, 3, 1).reshape(batch, seq_len, heads * d_head)
+
+    def wrong_shape(x):
+        return x.transpose(1, 2)
+
+    def first_head_only(x):
+        batch, heads, seq_len, d_head = x.shape
+        return x[:, :1].transpose(1, 2).reshape(batch, seq_len, d_head).repeat(1, 1, heads)
+
+    fails("01.2", bare_reshape, "Transpose first")
+    fails("01.2", interleaved, "interleaved")
+    fails("01.2", wrong_shape, "shape")
+    fails("01.2", first_head_only, "differ")
+
+
+# --------------------------------------------------------------------------- 01.3 parameter count
+
+
+def test_01_3_wrong_answers():
+    def no_layernorm(d, f):
+        return 4 * (d * d + d) + 2 * d * f + f + d
+
+    def three_projections(d, f):
+        return 3 * (d * d + d) + 2 * d * f + f + d + 4 * d
+
+    def weights_only(d, f):
+        return 4 * d * d + 2 * d * f
+
+    def attention_only(d, f):
+        return 4 * (d * d + d)
+
+    def per_head_wrong(d, f):  # thinks each of 12 heads has its own d x d matrices
+        return 12 * 4 * (d * d + d) + 2 * d * f + f + d + 4 * d
+
+    fails("01.3", no_layernorm, "LayerNorms are missing")
+    fails("01.3", three_projections, "projection is missing")
+    fails("01.3", weights_only, "only the weight matrices")
+    fails("01.3", attention_only, "part of the block")
+    fails("01.3", per_head_wrong, "Count the attention")
+    fails("01.3", lambda d, f: "lots", "int")
+    assert check("01.3", lambda d, f: float(4 * (d * d + d) + 2 * d * f + f + d + 4 * d), quiet=True).passed
+
+
+# --------------------------------------------------------------------------- 01.4 cross-attention mask
+
+
+def test_01_4_wrong_answers():
+    def transposed(mask, decoder_len):
+        keep = mask.bool()
+        return keep[:, None, :, None].expand(mask.shape[0], 1, mask.shape[1], decoder_len)
+
+    def with_causal(mask, decoder_len):
+        keep = mask.bool()[:, None, None, :].expand(mask.shape[0], 1, decoder_len, mask.shape[1])
+        return keep & torch.ones(decoder_len, mask.shape[1], dtype=torch.bool).tril()
+
+    def inverted(mask, decoder_len):
+        return ~mask.bool()[:, None, None, :].expand(mask.shape[0], 1, decoder_len, mask.shape[1])
+
+    def ignores_padding(mask, decoder_len):
+        return torch.ones(mask.shape[0], 1, decoder_len, mask.shape[1], dtype=torch.bool)
+
+    def not_expanded(mask, decoder_len):
+        return mask.bool()[:, None, None, :]
+
+    def as_int(mask, decoder_len):
+        return mask[:, None, None, :].expand(mask.shape[0], 1, decoder_len, mask.shape[1])
+
+    def hides_real_tokens(mask, decoder_len):
+        keep = mask.bool().clone()
+        keep[:, 0] = False
+        return keep[:, None, None, :].expand(mask.shape[0], 1, decoder_len, mask.shape[1])
+
+    fails("01.4", transposed, "transposed")
+    fails("01.4", with_causal, "causal")
+    fails("01.4", inverted, "inverted")
+    fails("01.4", ignores_padding, "padding")
+    fails("01.4", not_expanded, "expected shape")
+    fails("01.4", as_int, "boolean")
+    fails("01.4", hides_real_tokens, "hides real encoder tokens")
