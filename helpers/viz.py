@@ -462,3 +462,107 @@ def ecosystem_map(deeper: dict[str, list[str]] | None = None, ax=None):
         ax.text(x + (0.07 if upload else -0.07), 3.45 if upload else 3.8, label, fontsize=8, color=hub_colour,
                 ha="left" if upload else "right", family="monospace")  # fmt: skip
     return ax
+
+
+def length_histograms(
+    groups,
+    ax=None,
+    title: str | None = None,
+    *,
+    xlabel: str = "words per example",
+    bins: int = 30,
+    clip_quantile: float = 0.99,
+):
+    """Overlaid histograms of example lengths, one per group (a split, a label...), each median marked.
+
+    ``groups`` maps a group name to its lengths (words or tokens per example). Each histogram is normalised
+    to a share of its group, so groups of different sizes compare; the x axis stops at the ``clip_quantile``
+    of all lengths (longer examples go in the last bin) so that a few outliers do not squash the plot.
+    The legend gives each group's size and median. Returns the Axes.
+
+    Example:
+        >>> ax = length_histograms({"short": [3, 4, 5, 4], "long": [10, 12, 9, 11]}, title="toy")
+        >>> ax.get_title()
+        'toy'
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    data = {str(name): np.asarray(list(values), dtype=float) for name, values in dict(groups).items()}
+    if not data or any(len(v) == 0 for v in data.values()):
+        raise ValueError("length_histograms needs at least one group, and no empty group")
+    everything = np.concatenate(list(data.values()))
+    high = float(np.quantile(everything, clip_quantile))
+    edges = np.linspace(float(everything.min()), max(high, float(everything.min()) + 1), bins + 1)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 3.6))
+    for k, (name, values) in enumerate(data.items()):
+        colour = f"C{k}"
+        clipped = np.clip(values, edges[0], edges[-1])
+        weights = np.full(len(values), 1 / len(values))
+        median = float(np.median(values))
+        ax.hist(clipped, bins=edges, weights=weights, histtype="step", linewidth=1.8, color=colour,
+                label=f"{name} (n={len(values):,}, median {median:.0f})")  # fmt: skip
+        ax.axvline(median, color=colour, linestyle=":", linewidth=1.2)
+    ax.set_xlabel(xlabel + (f" (clipped at the {clip_quantile:.0%} quantile)" if clip_quantile < 1 else ""))
+    ax.set_ylabel("share of the group")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8, frameon=False)
+    return ax
+
+
+def padding_map(batches, ax=None, title: str | None = None, *, max_rows: int | None = None):
+    """Draw the batches of an epoch as the model sees them: one row per example, one column per position.
+
+    ``batches`` is a list of attention masks (2-D tensors or arrays of 0/1, one per batch, as a data loader
+    yields them: ``[batch["attention_mask"] for batch in loader]``). Real tokens are blue, padding is orange;
+    white means the batch was narrower (no work at all). Thin lines separate the batches. ``max_rows`` stops
+    after that many examples (whole batches). Returns the Axes.
+
+    Example:
+        >>> import torch
+        >>> masks = [torch.tensor([[1, 1, 1], [1, 0, 0]]), torch.tensor([[1, 1], [1, 1]])]
+        >>> ax = padding_map(masks, title="toy")
+        >>> ax.get_title()
+        'toy'
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    masks = []
+    for mask in batches:
+        if hasattr(mask, "detach"):
+            mask = mask.detach().cpu().numpy()
+        mask = np.asarray(mask)
+        if mask.ndim != 2:
+            raise ValueError(f"padding_map expects 2-D attention masks (batch, positions); got shape {mask.shape}")
+        if max_rows is not None and masks and sum(len(m) for m in masks) + len(mask) > max_rows:
+            break
+        masks.append(mask)
+    if not masks:
+        raise ValueError("padding_map got no batches")
+    width = max(m.shape[1] for m in masks)
+    rows = sum(m.shape[0] for m in masks)
+    image = np.zeros((rows, width))  # 0 = outside the batch, 1 = padding, 2 = real token
+    row = 0
+    boundaries = []
+    for mask in masks:
+        image[row : row + len(mask), : mask.shape[1]] = np.where(mask > 0, 2, 1)
+        row += len(mask)
+        boundaries.append(row)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, min(max(2.5, 0.05 * rows + 1.5), 9.0)))
+    cmap = ListedColormap(["white", "tab:orange", "tab:blue"])
+    ax.imshow(image, cmap=cmap, vmin=0, vmax=2, aspect="auto", interpolation="nearest")
+    for boundary in boundaries[:-1]:
+        ax.axhline(boundary - 0.5, color="black", linewidth=0.6)
+    ax.set_xlabel("position in the batch (tokens)")
+    ax.set_ylabel("example (batches separated by lines)")
+    ax.legend(handles=[Patch(color="tab:blue", label="real token"), Patch(color="tab:orange", label="padding")],
+              loc="lower right", fontsize=8, framealpha=0.9)  # fmt: skip
+    if title:
+        ax.set_title(title)
+    return ax

@@ -6,6 +6,7 @@ inputs the learner never sees, so no hard-coded value can pass.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import torch
@@ -51,7 +52,9 @@ def _(cache_folder_name):
         if got.lower() == expected.lower():
             raise Fail(f"{call} returned {got!r}: keep the case of the repo id (expected {expected!r}).")
         if kind != "model" and got.startswith("models--"):
-            raise Fail(f"{call} returned {got!r}: use the repo_type argument (a dataset lives in datasets--...).")
+            raise Fail(
+                f"{call} returned {got!r}: use the repo_type argument (a dataset lives in datasets--...)."
+            )
         if "/" in got:
             raise Fail(f"{call} returned {got!r}: a cache folder is one flat folder; replace '/' by '--'.")
         raise Fail(f"{call} returned {got!r}; expected {expected!r}.")
@@ -98,7 +101,9 @@ def _(count_parameters):
             continue
         name = type(module).__name__
         if got == len(list(module.parameters())):
-            raise Fail(f"for a {name} you returned {got}, the number of parameter TENSORS; count their elements.")
+            raise Fail(
+                f"for a {name} you returned {got}, the number of parameter TENSORS; count their elements."
+            )
         state = sum(t.numel() for t in module.state_dict().values())
         if got == state:
             raise Fail(
@@ -107,7 +112,9 @@ def _(count_parameters):
             )
         all_named = sum(p.numel() for _, p in module.named_parameters(remove_duplicate=False))
         if got == all_named:
-            raise Fail(f"for a {name} you returned {got}: the tied weight is counted twice. Expected {expected}.")
+            raise Fail(
+                f"for a {name} you returned {got}: the tied weight is counted twice. Expected {expected}."
+            )
         trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
         if got == trainable:
             raise Fail(
@@ -150,7 +157,16 @@ def _(estimate_bytes):
             raise Fail(f"{call} returned {got:_}: that is 4 bytes per parameter whatever the dtype.")
         if abs(got - expected * 8) < 0.5:
             raise Fail(f"{call} returned {got:_}: that is bits; divide by 8 (or use dtype.itemsize).")
-        for unit, size in (("KiB", 2**10), ("MiB", 2**20), ("GiB", 2**30), ("kB", 1e3), ("MB", 1e6), ("GB", 1e9)):
-            if abs(got - expected / size) < 0.01 * max(1.0, expected / size):
-                raise Fail(f"{call} returned {got}: that looks like {unit}; return plain bytes ({expected:_}).")
+        for unit, size in (
+            ("KiB", 2**10),
+            ("MiB", 2**20),
+            ("GiB", 2**30),
+            ("kB", 1e3),
+            ("MB", 1e6),
+            ("GB", 1e9),
+        ):
+            if math.isclose(got, expected / size, rel_tol=2e-3):
+                raise Fail(
+                    f"{call} returned {got}: that looks like {unit}; return plain bytes ({expected:_})."
+                )
         raise Fail(f"{call} returned {got:_}; expected {expected:_} bytes.")

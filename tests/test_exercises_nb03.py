@@ -1,0 +1,152 @@
+"""Exercise checks of notebook 03: reference solutions pass, plausible wrong answers fail (with the right
+message), placeholders say "not attempted", and a crashing answer is reported, not raised."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
+    sys.path.insert(0, str(ROOT))
+
+import helpers.exercise_bank.nb03  # noqa: E402, F401  (registers the checks)
+from helpers.exercises import check, last_result  # noqa: E402
+from helpers.notebook_tools import exercises  # noqa: E402
+
+NOTEBOOK = ROOT / "notebooks" / "03_lab_environment.ipynb"
+IDS = ["03.1", "03.2", "03.3"]
+
+
+def reference_solutions() -> dict[str, str]:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    return {ex_id: code for ex_id, _, code in exercises(nb)}
+
+
+def test_notebook_has_these_exercises():
+    assert sorted(reference_solutions()) == IDS
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_reference_solution_passes(ex_id: str, capsys):
+    code = reference_solutions()[ex_id]
+    exec(code, {"torch": torch, "check": check})  # the solution cells use only torch and check
+    assert last_result(ex_id).status == "pass", last_result(ex_id).message
+    assert "correct" in capsys.readouterr().out
+
+
+def placeholder(*args): ...  # what the exercise cell holds before the learner writes anything
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_untouched_exercise_is_not_attempted(ex_id: str):
+    assert check(ex_id, ..., quiet=True).status == "not attempted"
+    assert check(ex_id, placeholder, quiet=True).status == "not attempted"
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_crashing_answer_is_reported_not_raised(ex_id: str):
+    def crash(*args):
+        raise RuntimeError("boom")
+
+    result = check(ex_id, crash, quiet=True)
+    assert result.status == "fail" and "RuntimeError" in result.message
+
+
+# ------------------------------------------------------------------------------------ 03.1 cache folder
+WRONG_FOLDER_NAMES = {
+    "singular type": (
+        lambda repo_id, repo_type="model": "--".join([repo_type, *repo_id.split("/")]),
+        "plural",
+    ),
+    "single dash": (
+        lambda repo_id, repo_type="model": f"{repo_type}s-" + repo_id.replace("/", "-"),
+        "expected",
+    ),
+    "slash kept": (lambda repo_id, repo_type="model": f"{repo_type}s--{repo_id}", "flat folder"),
+    "lowercased": (
+        lambda repo_id, repo_type="model": "--".join([f"{repo_type}s", *repo_id.lower().split("/")]),
+        "case",
+    ),
+    "ignores repo_type": (
+        lambda repo_id, repo_type="model": "--".join(["models", *repo_id.split("/")]),
+        "repo_type",
+    ),
+    "no repo_type argument": (lambda repo_id: "--".join(["models", *repo_id.split("/")]), "TypeError"),
+    "not a string": (lambda repo_id, repo_type="model": repo_id.split("/"), "string"),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_FOLDER_NAMES)
+def test_03_1_wrong_answers_fail(name: str):
+    func, message = WRONG_FOLDER_NAMES[name]
+    result = check("03.1", func, quiet=True)
+    assert result.status == "fail" and message in result.message, result.message
+
+
+def test_03_1_hard_coded_answer_fails():
+    result = check(
+        "03.1",
+        lambda repo_id, repo_type="model": "models--sentence-transformers--all-MiniLM-L6-v2",
+        quiet=True,
+    )
+    assert result.status == "fail"
+
+
+# ------------------------------------------------------------------------------------ 03.2 parameter count
+WRONG_COUNTS = {
+    "state_dict": (lambda m: sum(t.numel() for t in m.state_dict().values()), "state_dict"),
+    "tied counted twice": (
+        lambda m: sum(p.numel() for _, p in m.named_parameters(remove_duplicate=False)),
+        "twice",
+    ),
+    "trainable only": (lambda m: sum(p.numel() for p in m.parameters() if p.requires_grad), "frozen"),
+    "with buffers": (
+        lambda m: sum(p.numel() for p in m.parameters()) + sum(b.numel() for b in m.buffers()),
+        "buffers",
+    ),
+    "number of tensors": (lambda m: len(list(m.parameters())), "TENSORS"),
+    "not a number": (lambda m: [p.numel() for p in m.parameters()], "number"),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_COUNTS)
+def test_03_2_wrong_answers_fail(name: str):
+    func, message = WRONG_COUNTS[name]
+    result = check("03.2", func, quiet=True)
+    assert result.status == "fail" and message in result.message, result.message
+
+
+def test_03_2_tensor_result_is_accepted():
+    result = check("03.2", lambda m: torch.tensor(sum(p.numel() for p in m.parameters())), quiet=True)
+    assert result.status == "pass", result.message
+
+
+# ------------------------------------------------------------------------------------ 03.3 bytes estimate
+WRONG_ESTIMATES = {
+    "always 4 bytes": (lambda n, dtype: n * 4, "4 bytes per parameter"),
+    "bits": (lambda n, dtype: n * dtype.itemsize * 8, "bits"),
+    "MiB": (lambda n, dtype: n * dtype.itemsize / 2**20, "MiB"),
+    "GB": (lambda n, dtype: n * dtype.itemsize / 1e9, "GB"),
+    "always 2 bytes": (lambda n, dtype: n * 2, "expected"),
+    "not a number": (lambda n, dtype: f"{n * dtype.itemsize} bytes", "number"),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_ESTIMATES)
+def test_03_3_wrong_answers_fail(name: str):
+    func, message = WRONG_ESTIMATES[name]
+    result = check("03.3", func, quiet=True)
+    assert result.status == "fail" and message in result.message, result.message
+
+
+def test_03_3_other_correct_forms_pass():
+    def via_element_size(n, dtype):
+        return n * torch.empty((), dtype=dtype).element_size()
+
+    assert check("03.3", via_element_size, quiet=True).status == "pass"
+    assert check("03.3", lambda n, dtype: float(n * dtype.itemsize), quiet=True).status == "pass"
