@@ -4,6 +4,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8888
+# Where torch comes from. Empty: PyPI (on Linux that is the CUDA build, ~GBs). On a machine without an
+# NVIDIA GPU, `make lab TORCH_INDEX=https://download.pytorch.org/whl/cpu` gets the small CPU build.
+TORCH_INDEX ?=
 LAB_ARGS ?=
 KERNEL_NAME := transformers-lab
 # Containers and Colab-like machines run as root; JupyterLab refuses that unless told.
@@ -28,7 +31,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# torch first, pinned: a plain `torch` on Linux pulls a multi-GB CUDA build
-	$(PY) -m pip install --quiet "$$(grep -E '^torch==' requirements.txt)"
+	$(PY) -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$$(grep -E '^torch==' requirements.txt)"
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.installed-*
