@@ -1,0 +1,201 @@
+"""Exercise checks of notebook 06: reference solutions pass, plausible wrong answers fail (with the right
+message), placeholders say "not attempted", and a crashing answer is reported, not raised."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
+    sys.path.insert(0, str(ROOT))
+
+import helpers.exercise_bank.nb06  # noqa: E402, F401  (registers the checks)
+from helpers.exercises import check, last_result  # noqa: E402
+from helpers.notebook_tools import exercises  # noqa: E402
+
+NOTEBOOK = ROOT / "notebooks" / "06_tokenizers.ipynb"
+IDS = ["06.1", "06.2", "06.3", "06.4"]
+
+
+def reference_solutions() -> dict[str, str]:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    return {ex_id: code for ex_id, _, code in exercises(nb)}
+
+
+def test_notebook_has_these_exercises():
+    assert sorted(reference_solutions()) == IDS
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_reference_solution_passes(ex_id: str, capsys):
+    code = reference_solutions()[ex_id]
+    exec(code, {"math": math, "check": check})  # the solution cells use only math and check
+    assert last_result(ex_id).status == "pass", last_result(ex_id).message
+    assert "correct" in capsys.readouterr().out
+
+
+def placeholder(*args): ...  # what the exercise cell holds before the learner writes anything
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_untouched_exercise_is_not_attempted(ex_id: str):
+    assert check(ex_id, ..., quiet=True).status == "not attempted"
+    assert check(ex_id, placeholder, quiet=True).status == "not attempted"
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_crashing_answer_is_reported_not_raised(ex_id: str):
+    def crash(*args):
+        raise RuntimeError("boom")
+
+    result = check(ex_id, crash, quiet=True)
+    assert result.status == "fail" and "RuntimeError" in result.message
+
+
+def fails(ex_id: str, answer, *message_parts: str) -> None:
+    result = check(ex_id, answer, quiet=True)
+    assert result.status == "fail", f"{ex_id}: a wrong answer passed"
+    for part in message_parts:
+        assert part in result.message, f"{ex_id}: expected {part!r} in {result.message!r}"
+
+
+# --------------------------------------------------------------------------- 06.1 WordPiece tokens -> words
+
+
+def test_06_1_wrong_answers():
+    def keeps_specials(tokens):
+        words = []
+        for t in tokens:
+            if t.startswith("##") and words:
+                words[-1] += t[2:]
+            else:
+                words.append(t)
+        return words
+
+    def keeps_marker(tokens):
+        words = []
+        for t in tokens:
+            if t in ("[CLS]", "[SEP]", "[PAD]"):
+                continue
+            if t.startswith("##") and words:
+                words[-1] += t
+            else:
+                words.append(t)
+        return words
+
+    def every_token_a_word(tokens):
+        return [t.removeprefix("##") for t in tokens if t not in ("[CLS]", "[SEP]", "[PAD]")]
+
+    def forgets_pad(tokens):  # drops [CLS] and [SEP] only
+        words = []
+        for t in tokens:
+            if t in ("[CLS]", "[SEP]"):
+                continue
+            if t.startswith("##") and words:
+                words[-1] += t[2:]
+            else:
+                words.append(t)
+        return words
+
+    fails("06.1", keeps_specials, "special tokens")
+    fails("06.1", keeps_marker, "'##'")
+    fails("06.1", every_token_a_word, "continues the previous word")
+    fails("06.1", forgets_pad, "special tokens")
+    fails("06.1", lambda tokens: " ".join(tokens), "list of strings")
+
+
+# --------------------------------------------------------------------------- 06.2 pad tokens
+
+
+def test_06_2_wrong_answers():
+    def global_max(lengths, batch_size):
+        return max(lengths) * len(lengths) - sum(lengths)
+
+    def drops_last_batch(lengths, batch_size):
+        pads = 0
+        for start in range(0, len(lengths) // batch_size * batch_size, batch_size):
+            batch = lengths[start : start + batch_size]
+            pads += max(batch) * len(batch) - sum(batch)
+        return pads
+
+    def full_last_batch(lengths, batch_size):  # pads the last batch with whole empty rows
+        pads = 0
+        for start in range(0, len(lengths), batch_size):
+            batch = lengths[start : start + batch_size]
+            pads += max(batch) * batch_size - sum(batch)
+        return pads
+
+    def real_tokens(lengths, batch_size):
+        return sum(lengths)
+
+    fails("06.2", global_max, "ALL texts")
+    fails("06.2", drops_last_batch, "last, shorter batch")
+    fails("06.2", full_last_batch, "expected")
+    fails("06.2", real_tokens, "expected")
+    fails("06.2", lambda lengths, batch_size: "many", "whole number")
+
+
+# --------------------------------------------------------------------------- 06.3 windows with stride
+
+
+def test_06_3_wrong_answers():
+    def ignores_specials(n_tokens, max_length, stride, n_special):
+        room = max_length
+        return 1 if n_tokens <= room else 1 + math.ceil((n_tokens - room) / (room - stride))
+
+    def ignores_stride(n_tokens, max_length, stride, n_special):
+        room = max_length - n_special
+        return math.ceil(n_tokens / room)
+
+    def naive(n_tokens, max_length, stride, n_special):
+        return math.ceil(n_tokens / (max_length - stride))
+
+    def floor_instead_of_ceil(n_tokens, max_length, stride, n_special):
+        room = max_length - n_special
+        return 1 if n_tokens <= room else 1 + (n_tokens - room) // (room - stride)
+
+    fails("06.3", ignores_specials, "special tokens take")
+    fails("06.3", ignores_stride, "overlap")
+    fails("06.3", naive)
+    fails("06.3", floor_instead_of_ceil, "expected")
+
+
+# --------------------------------------------------------------------------- 06.4 label alignment
+
+
+def test_06_4_wrong_answers():
+    def every_piece(word_ids, word_labels):
+        return [-100 if w is None else word_labels[w] for w in word_ids]
+
+    def specials_as_zero(word_ids, word_labels):
+        labels, previous = [], None
+        for w in word_ids:
+            if w is None:
+                labels.append(0)
+            elif w != previous:
+                labels.append(word_labels[w])
+            else:
+                labels.append(-100)
+            previous = w
+        return labels
+
+    def only_words(word_ids, word_labels):  # forgets the special tokens entirely
+        return list(word_labels)
+
+    def last_piece(word_ids, word_labels):  # labels the LAST piece of each word
+        labels = []
+        for i, w in enumerate(word_ids):
+            nxt = word_ids[i + 1] if i + 1 < len(word_ids) else None
+            labels.append(-100 if w is None or nxt == w else word_labels[w])
+        return labels
+
+    fails("06.4", every_piece, "FIRST piece")
+    fails("06.4", specials_as_zero, "-100")
+    fails("06.4", only_words, "one label per token")
+    fails("06.4", last_piece, "expected")
+    fails("06.4", lambda word_ids, word_labels: "labels", "list of ints")
