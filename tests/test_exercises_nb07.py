@@ -1,0 +1,215 @@
+"""Exercise checks of notebook 07: reference solutions pass, plausible wrong answers fail (with the right
+message), placeholders say "not attempted", and a crashing answer is reported, not raised."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from datasets import DatasetDict
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
+    sys.path.insert(0, str(ROOT))
+
+import helpers.exercise_bank.nb07  # noqa: E402, F401  (registers the checks)
+from helpers.exercises import check, last_result  # noqa: E402
+from helpers.notebook_tools import exercises  # noqa: E402
+
+NOTEBOOK = ROOT / "notebooks" / "07_datasets.ipynb"
+IDS = ["07.1", "07.2", "07.3"]
+
+
+def reference_solutions() -> dict[str, str]:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    return {ex_id: code for ex_id, _, code in exercises(nb)}
+
+
+def test_notebook_has_these_exercises():
+    assert sorted(reference_solutions()) == IDS
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_reference_solution_passes(ex_id: str, capsys):
+    code = reference_solutions()[ex_id]
+    exec(code, {"check": check, "DatasetDict": DatasetDict})  # what the notebook's solution cells use
+    assert last_result(ex_id).status == "pass", last_result(ex_id).message
+    assert "correct" in capsys.readouterr().out
+
+
+def placeholder(*args): ...  # what the exercise cell holds before the learner writes anything
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_untouched_exercise_is_not_attempted(ex_id: str):
+    assert check(ex_id, ..., quiet=True).status == "not attempted"
+    assert check(ex_id, placeholder, quiet=True).status == "not attempted"
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_crashing_answer_is_reported_not_raised(ex_id: str):
+    def crash(*args):
+        raise RuntimeError("boom")
+
+    result = check(ex_id, crash, quiet=True)
+    assert result.status == "fail" and "RuntimeError" in result.message
+
+
+def fails(ex_id: str, answer, *message_parts: str) -> None:
+    result = check(ex_id, answer, quiet=True)
+    assert result.status == "fail", f"{ex_id}: a wrong answer passed"
+    for part in message_parts:
+        assert part in result.message, f"{ex_id}: expected {part!r} in {result.message!r}"
+
+
+# --------------------------------------------------------------------------- 07.1 batched word count
+
+
+def test_07_1_wrong_answers():
+    def single_spaces(batch):
+        return {"n_words": [len(text.split(" ")) for text in batch["text"]]}
+
+    def characters(batch):
+        return {"n_words": [len(text) for text in batch["text"]]}
+
+    def unbatched(example):  # written for map without batched=True: gets a list, calls .split on it
+        return {"n_words": len(example["text"].split())}
+
+    def one_total(batch):
+        return {"n_words": sum(len(text.split()) for text in batch["text"])}
+
+    def bare_list(batch):
+        return [len(text.split()) for text in batch["text"]]
+
+    def wrong_key(batch):
+        return {"word_count": [len(text.split()) for text in batch["text"]]}
+
+    def off_by_one(batch):
+        return {"n_words": [len(text.split()) + 1 for text in batch["text"]]}
+
+    def fixed_batch(batch):  # assumes 7 texts per batch
+        return {
+            "n_words": [len(text.split()) for text in batch["text"]][:7]
+            + [0] * max(0, 7 - len(batch["text"]))
+        }
+
+    fails("07.1", single_spaces, "split(' ')")
+    fails("07.1", characters, "character counts")
+    fails("07.1", unbatched, "AttributeError")
+    fails("07.1", one_total, "one count per text")
+    fails("07.1", bare_list, "dict")
+    fails("07.1", wrong_key, "'n_words' key")
+    fails("07.1", off_by_one, "words; your function says")
+    fails("07.1", fixed_batch, "batch_size=4", "one count per text")
+
+
+# --------------------------------------------------------------------------- 07.2 filter with a ClassLabel
+
+
+def test_07_2_wrong_answers():
+    def hard_coded_id(ds, topic, max_words):  # "tech" is 4 in the BBC data
+        return ds.filter(lambda example: example["label"] == 4 and len(example["text"].split()) <= max_words)
+
+    def strictly_shorter(ds, topic, max_words):
+        topic_id = ds.features["label"].str2int(topic)
+        return ds.filter(
+            lambda example: example["label"] == topic_id and len(example["text"].split()) < max_words
+        )
+
+    def topic_only(ds, topic, max_words):
+        topic_id = ds.features["label"].str2int(topic)
+        return ds.filter(lambda example: example["label"] == topic_id)
+
+    def compares_name_to_id(ds, topic, max_words):  # the label is an int: nothing matches a name
+        return ds.filter(
+            lambda example: example["label"] == topic and len(example["text"].split()) <= max_words
+        )
+
+    def as_list(ds, topic, max_words):
+        topic_id = ds.features["label"].str2int(topic)
+        return [row for row in ds if row["label"] == topic_id and len(row["text"].split()) <= max_words]
+
+    def drops_columns(ds, topic, max_words):
+        topic_id = ds.features["label"].str2int(topic)
+        kept = ds.filter(
+            lambda example: example["label"] == topic_id and len(example["text"].split()) <= max_words
+        )
+        return kept.select_columns(["id", "label"])
+
+    def counts_characters(ds, topic, max_words):
+        topic_id = ds.features["label"].str2int(topic)
+        return ds.filter(lambda example: example["label"] == topic_id and len(example["text"]) <= max_words)
+
+    fails("07.2", hard_coded_id, "other topics", "str2int")
+    fails("07.2", strictly_shorter, "exactly 5 words", "<=")
+    fails("07.2", topic_only, "longer than")
+    fails("07.2", compares_name_to_id, "kept no rows")
+    fails("07.2", as_list, "datasets.Dataset")
+    fails("07.2", drops_columns, "keep every column")
+    fails("07.2", counts_characters, "expected ids")
+
+
+# --------------------------------------------------------------------------- 07.3 stratified three-way split
+
+
+def _split(ds, test_size, seed, stratify=True):
+    return ds.train_test_split(
+        test_size=test_size, seed=seed, stratify_by_column="label" if stratify else None
+    )
+
+
+def test_07_3_wrong_answers():
+    def unstratified(ds, validation_size, test_size, seed):
+        first = _split(ds, test_size, seed, stratify=False)
+        second = _split(first["train"], validation_size / (1 - test_size), seed, stratify=False)
+        return DatasetDict(train=second["train"], validation=second["test"], test=first["test"])
+
+    def shuffle_and_cut(ds, validation_size, test_size, seed):
+        mixed = ds.shuffle(seed=seed)
+        n_test, n_val = round(len(mixed) * test_size), round(len(mixed) * validation_size)
+        return DatasetDict(
+            test=mixed.select(range(n_test)),
+            validation=mixed.select(range(n_test, n_test + n_val)),
+            train=mixed.select(range(n_test + n_val, len(mixed))),
+        )
+
+    def validation_not_rescaled(ds, validation_size, test_size, seed):
+        first = _split(ds, test_size, seed)
+        second = _split(first["train"], validation_size, seed)
+        return DatasetDict(train=second["train"], validation=second["test"], test=first["test"])
+
+    def splits_the_whole_twice(ds, validation_size, test_size, seed):
+        first = _split(ds, test_size, seed)
+        second = _split(ds, validation_size, seed)
+        return DatasetDict(train=second["train"], validation=second["test"], test=first["test"])
+
+    def two_splits_only(ds, validation_size, test_size, seed):
+        return _split(ds, test_size, seed)
+
+    def a_tuple(ds, validation_size, test_size, seed):
+        first = _split(ds, test_size, seed)
+        second = _split(first["train"], validation_size / (1 - test_size), seed)
+        return second["train"], second["test"], first["test"]
+
+    def plain_dict(ds, validation_size, test_size, seed):
+        first = _split(ds, test_size, seed)
+        second = _split(first["train"], validation_size / (1 - test_size), seed)
+        return {"train": second["train"], "validation": second["test"], "test": first["test"]}
+
+    def loses_rows(ds, validation_size, test_size, seed):
+        first = _split(ds, test_size, seed)
+        second = _split(first["train"], validation_size / (1 - test_size), seed)
+        return DatasetDict(
+            train=second["train"].select(range(90)), validation=second["test"], test=first["test"]
+        )
+
+    fails("07.3", unstratified, "stratify_by_column")
+    fails("07.3", shuffle_and_cut, "stratify_by_column")
+    fails("07.3", validation_not_rescaled, "validation_size / (1 - test_size)")
+    fails("07.3", splits_the_whole_twice, "two splits")
+    fails("07.3", two_splits_only, "train, validation and test")
+    fails("07.3", a_tuple, "DatasetDict")
+    fails("07.3", plain_dict, "DatasetDict")
+    fails("07.3", loses_rows, "exactly one split")
