@@ -162,7 +162,9 @@ def colab_url(e: Entry) -> str:
 
 def kaggle_url(e: Entry) -> str:
     """Open-in-Kaggle link for a notebook's real path in the repository."""
-    return f"https://kaggle.com/kernels/welcome?src=https://github.com/{GITHUB_REPO}/blob/{BRANCH}/{e.repo_path}"
+    return (
+        f"https://kaggle.com/kernels/welcome?src=https://github.com/{GITHUB_REPO}/blob/{BRANCH}/{e.repo_path}"
+    )
 
 
 def timings() -> dict[str, dict[str, float]]:

@@ -48,7 +48,9 @@ def _split(ds: Dataset, validation: float, test: float, stratify: str | None) ->
         rest, test_size=validation / (1 - test), random_state=SEED, stratify=rest_labels
     )
     return DatasetDict(
-        train=ds.select(np.sort(train_idx)), validation=ds.select(np.sort(val_idx)), test=ds.select(np.sort(test_idx))
+        train=ds.select(np.sort(train_idx)),
+        validation=ds.select(np.sort(val_idx)),
+        test=ds.select(np.sort(test_idx)),
     )
 
 

@@ -182,4 +182,6 @@ def expect(exercise_id: str, status: str) -> None:
     """
     got = last_result(exercise_id)
     if got.status != status:
-        raise AssertionError(f"exercise {exercise_id}: expected {status!r}, got {got.status!r} ({got.message})")
+        raise AssertionError(
+            f"exercise {exercise_id}: expected {status!r}, got {got.status!r} ({got.message})"
+        )

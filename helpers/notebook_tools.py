@@ -123,7 +123,11 @@ def sync(path: Path) -> bool:
     changed = not has_header or any(a.source != b.source for a, b in zip(old, fresh, strict=True))
     nb.cells = fresh + body
     strip(nb)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "name": "python3",
+    }
     nb.metadata["language_info"] = {"name": "python"}
     nbformat.validate(nb)
     nbformat.write(nb, path)
@@ -152,7 +156,7 @@ def exercises(nb: nbformat.NotebookNode) -> list[tuple[str, int, str]]:
             continue
         ex_id = exercise_id_of(cell)
         if ex_id is None:
-            raise ValueError(f"exercise cell {i} has no check(\"NN.k\", ...) call")
+            raise ValueError(f'exercise cell {i} has no check("NN.k", ...) call')
         nxt = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
         if nxt is None or "solution" not in nxt.metadata.get("tags", []):
             raise ValueError(f"exercise {ex_id}: the cell after it must be a markdown cell tagged 'solution'")
@@ -171,7 +175,9 @@ def solutions_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
             (
                 index + 2,  # after the solution markdown cell
                 [
-                    v4.new_code_cell(f'from helpers.exercises import expect\nexpect("{ex_id}", "not attempted")'),
+                    v4.new_code_cell(
+                        f'from helpers.exercises import expect\nexpect("{ex_id}", "not attempted")'
+                    ),
                     v4.new_code_cell(code),
                     v4.new_code_cell(f'expect("{ex_id}", "pass")'),
                 ],

@@ -393,7 +393,9 @@ def prepare(force: bool = False) -> dict[str, Path]:
             if problems:
                 raise RuntimeError(f"{name}: {problems}")
     paths = {hub_id: prepare_model(hub_id, force=force) for hub_id in MODELS}
-    print(f"Zoo ready in {time.time() - start:.1f} s: {len(MODELS)} models, {len(PACKAGES)} packages verified.")
+    print(
+        f"Zoo ready in {time.time() - start:.1f} s: {len(MODELS)} models, {len(PACKAGES)} packages verified."
+    )
     return paths
 
 
@@ -478,10 +480,14 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "list":
         for hub_id, entry in MODELS.items():
-            print(f"{hub_id}\n  {entry.notice}\n  at {built_dir(hub_id) if entry.kind == 'built' else '(package)'}")
+            print(
+                f"{hub_id}\n  {entry.notice}\n  at {built_dir(hub_id) if entry.kind == 'built' else '(package)'}"
+            )
         return 0
     problems = [msg for name in PACKAGES for msg in verify_package(name)]
-    problems += [f"{h}: {m}" for h, e in MODELS.items() if e.kind == "built" for m in verify_manifest(built_dir(h))]
+    problems += [
+        f"{h}: {m}" for h, e in MODELS.items() if e.kind == "built" for m in verify_manifest(built_dir(h))
+    ]
     print("\n".join(problems) if problems else "All offline copies verified.")
     return 1 if problems else 0
 

@@ -37,8 +37,7 @@ def test_placeholder_value_is_not_attempted(placeholder, capsys):
 
 
 def test_function_returning_placeholder_is_not_attempted():
-    def untouched(xs):
-        ...
+    def untouched(xs): ...
 
     def raising(xs):
         raise NotImplementedError

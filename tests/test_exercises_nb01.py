@@ -39,8 +39,7 @@ def test_reference_solution_passes(ex_id: str, capsys):
     assert "correct" in capsys.readouterr().out
 
 
-def placeholder(*args):
-    ...  # what the exercise cell holds before the learner writes anything
+def placeholder(*args): ...  # what the exercise cell holds before the learner writes anything
 
 
 @pytest.mark.parametrize("ex_id", IDS)

@@ -102,7 +102,7 @@ def test_setup_returns_config_and_prints_versions(monkeypatch, capsys):
     assert cfg.seq_len_timing == lab.load_sizes("01", "smoke")["seq_len_timing"]
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     with pytest.raises(AttributeError, match="no size 'nope'.*profiles.toml"):
-        cfg.nope
+        _ = cfg.nope
 
 
 def test_setup_seeds_everything(monkeypatch):

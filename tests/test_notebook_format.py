@@ -58,11 +58,15 @@ def test_exercises_have_checks_and_solutions(nb):
     ids = [ex_id for ex_id, _, _ in found]
     assert len(set(ids)) == len(ids), f"{path.name}: duplicate exercise ids {ids}"
     for ex_id, index, code in found:
-        assert ex_id.startswith(path.name[:2] + "."), f"{path.name}: exercise {ex_id} belongs to another notebook"
+        assert ex_id.startswith(path.name[:2] + "."), (
+            f"{path.name}: exercise {ex_id} belongs to another notebook"
+        )
         _load_bank(ex_id)
-        assert ex_id in REGISTRY, f"{ex_id}: no check registered in helpers/exercise_bank/nb{path.name[:2]}.py"
+        assert ex_id in REGISTRY, (
+            f"{ex_id}: no check registered in helpers/exercise_bank/nb{path.name[:2]}.py"
+        )
         assert "..." in book.cells[index].source, f"{ex_id}: the exercise cell needs a ... placeholder"
-        assert f'check("{ex_id}"' in code, f"{ex_id}: the reference solution must call check(\"{ex_id}\", ...)"
+        assert f'check("{ex_id}"' in code, f'{ex_id}: the reference solution must call check("{ex_id}", ...)'
         assert "<details>" in book.cells[index + 1].source, f"{ex_id}: put the solution in a <details> block"
 
 
@@ -83,7 +87,9 @@ def test_slides_marked(nb):
     path, book = nb
     kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in book.cells]
     n_slides = sum(k in ("slide", "subslide") for k in kinds)
-    assert n_slides >= 6, f"{path.name}: only {n_slides} slide/subslide cells; mark section headings as slides"
+    assert n_slides >= 6, (
+        f"{path.name}: only {n_slides} slide/subslide cells; mark section headings as slides"
+    )
     unmarked = [i for i, k in enumerate(kinds) if k is None]
     assert not unmarked, f"{path.name}: cells {unmarked[:10]} have no slideshow.slide_type"
 
@@ -93,7 +99,13 @@ def test_no_hub_only_or_unsafe_calls(nb):
     source = "\n".join(c.source for c in book.cells if c.cell_type == "code")
     assert "trust_remote_code=True" not in source, f"{path.name}: never trust_remote_code"
     assert not re.search(r"hf_[A-Za-z0-9]{30,}", source), f"{path.name}: looks like a Hub token in the code"
-    for old in ("evaluation_strategy=", "torch_dtype=", "use_auth_token=", "encode_plus(", "grouped_entities="):
+    for old in (
+        "evaluation_strategy=",
+        "torch_dtype=",
+        "use_auth_token=",
+        "encode_plus(",
+        "grouped_entities=",
+    ):
         for line in source.splitlines():
             if old in line and "pitfall" not in line.lower() and not line.lstrip().startswith("#"):
                 pytest.fail(f"{path.name}: uses the removed 4.x spelling {old!r}: {line.strip()}")

@@ -3,10 +3,11 @@
 import nbformat
 import pytest
 
-from helpers import catalog, notebook_tools as nt
+from helpers import catalog
+from helpers import notebook_tools as nt
 
 
-def _exercise_notebook(tmp_path, solution="```python\nx = 4\ncheck(\"00.2\", x)\n```"):
+def _exercise_notebook(tmp_path, solution='```python\nx = 4\ncheck("00.2", x)\n```'):
     v4 = nbformat.v4
     nb = v4.new_notebook()
     nb.cells = [

@@ -1,0 +1,1 @@
+"""Measured comparisons quoted by the README. Run all with `make bench` (python -m benchmarks)."""
