@@ -81,7 +81,14 @@ CATALOG: list[Entry] = [
        "Python and a little PyTorch. Notebook 02 (the ecosystem tour) helps; notebook 01 is not required."),
     _e("05", "pipelines", "Pipelines, and what replaced the removed ones", "beginner",
        "pipeline() for classification, NER, embeddings, generation, chat and speech; the transformers 5 way "
-       "for summarisation, translation and question answering."),
+       "for summarisation, translation and question answering.",
+       ["Run pipeline() for text classification, named entities, embeddings, text generation and speech recognition, and read its output",
+        "Open the box: reproduce a pipeline's numbers with the tokenizer, the model and a softmax",
+        "Steer generation with the decoding knobs (greedy, sampling, temperature, top-k, top-p, repetition penalty), seeded",
+        "Talk to a chat model through its chat template",
+        "Do what the removed summarization, translation, question-answering and conversational pipelines did, the transformers 5 way, including your own answer-span decoder",
+        "Batch pipelines and place them on a device, and measure what batching buys"],
+       "Notebook 02 (or: you have loaded a model with from_pretrained before). Python and a little PyTorch."),
     _e("06", "tokenizers", "Tokenizers: from text to ids and back", "beginner",
        "WordPiece, byte-level BPE and Unigram side by side; special tokens, padding, truncation, offsets, "
        "and speed.",

@@ -538,7 +538,9 @@ def padding_map(batches, ax=None, title: str | None = None, *, max_rows: int | N
             mask = mask.detach().cpu().numpy()
         mask = np.asarray(mask)
         if mask.ndim != 2:
-            raise ValueError(f"padding_map expects 2-D attention masks (batch, positions); got shape {mask.shape}")
+            raise ValueError(
+                f"padding_map expects 2-D attention masks (batch, positions); got shape {mask.shape}"
+            )
         if max_rows is not None and masks and sum(len(m) for m in masks) + len(mask) > max_rows:
             break
         masks.append(mask)

@@ -39,8 +39,12 @@ def test_04_1_right_answer_passes():
     [
         lambda model, missing_keys: len(missing_keys),  # counts keys, not numbers
         lambda model, missing_keys: sum(p.numel() for p in model.parameters()),  # the whole model
-        lambda model, missing_keys: sum(model.get_parameter(n).numel() for n in missing_keys if "weight" in n),
-        lambda model, missing_keys: model.classifier.weight.numel() + model.classifier.bias.numel(),  # one head only
+        lambda model, missing_keys: sum(
+            model.get_parameter(n).numel() for n in missing_keys if "weight" in n
+        ),
+        lambda model, missing_keys: (
+            model.classifier.weight.numel() + model.classifier.bias.numel()
+        ),  # one head only
         lambda model, missing_keys: 384 * 5 + 5,  # the notebook's number, hard-coded
     ],
 )
@@ -51,7 +55,10 @@ def test_04_1_wrong_answers_fail(wrong):
 def test_04_1_messages_explain():
     assert "KEYS" in _fails("04.1", lambda model, missing_keys: len(missing_keys))
     assert "biases" in _fails(
-        "04.1", lambda model, missing_keys: sum(model.get_parameter(n).numel() for n in missing_keys if "weight" in n)
+        "04.1",
+        lambda model, missing_keys: sum(
+            model.get_parameter(n).numel() for n in missing_keys if "weight" in n
+        ),
     )
 
 
@@ -126,7 +133,9 @@ def test_reference_solutions_in_the_notebook_pass():
     for ex_id, _, code in found:
         namespace = {"check": check}
         exec(compile(code, f"<solution {ex_id}>", "exec"), namespace)  # self-contained by design
-        assert last_result(ex_id).status == "pass", f"reference solution of {ex_id}: {last_result(ex_id).message}"
+        assert last_result(ex_id).status == "pass", (
+            f"reference solution of {ex_id}: {last_result(ex_id).message}"
+        )
 
 
 def test_similarity_heatmap_draws_and_validates():
@@ -138,7 +147,9 @@ def test_similarity_heatmap_draws_and_validates():
     from helpers.viz import similarity_heatmap
 
     e = F.normalize(torch.randn(4, 8), dim=-1)
-    ax = similarity_heatmap(e @ e.T, ["one", "two", "three", "a" * 100], groups=["x", "x", "y", "y"], title="t")
+    ax = similarity_heatmap(
+        e @ e.T, ["one", "two", "three", "a" * 100], groups=["x", "x", "y", "y"], title="t"
+    )
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels[0].startswith("[x] one") and "…" in labels[3]
     assert len(ax.lines) == 2  # one horizontal and one vertical separator between the groups

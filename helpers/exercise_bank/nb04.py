@@ -46,7 +46,11 @@ def _as_int(value, what: str) -> int:
     hint="Look each missing key up with model.get_parameter(name) and add up .numel() of those tensors.",
 )
 def _(answer):
-    from transformers import BertForQuestionAnswering, BertForSequenceClassification, BertForTokenClassification
+    from transformers import (
+        BertForQuestionAnswering,
+        BertForSequenceClassification,
+        BertForTokenClassification,
+    )
 
     torch.manual_seed(0)
     cases = [
@@ -75,8 +79,12 @@ def _(answer):
                        "count only the ones named in missing_keys.")  # fmt: skip
         weights_only = sum(params[n].numel() for n in missing if n.endswith("weight"))
         if got == weights_only:
-            raise Fail(f"For {description} you counted only the weight matrices ({got}); the biases are new too.")
-        raise Fail(f"For {description} (missing keys {sorted(missing)}) you returned {got}, expected {expected}.")
+            raise Fail(
+                f"For {description} you counted only the weight matrices ({got}); the biases are new too."
+            )
+        raise Fail(
+            f"For {description} (missing keys {sorted(missing)}) you returned {got}, expected {expected}."
+        )
 
 
 @exercise(
@@ -96,7 +104,9 @@ def _(answer):
     if not isinstance(got, torch.Tensor):
         raise Fail(f"return a torch.Tensor, got {type(got).__name__}")
     if tuple(got.shape) != (4, 10):
-        raise Fail(f"expected shape (batch, hidden) = (4, 10), got {tuple(got.shape)}: average over dim 1, the tokens")
+        raise Fail(
+            f"expected shape (batch, hidden) = (4, 10), got {tuple(got.shape)}: average over dim 1, the tokens"
+        )
     m = mask.unsqueeze(-1).float()
     mean = (hidden * m).sum(1) / m.sum(1)
     expected = F.normalize(mean, dim=-1)
@@ -104,9 +114,13 @@ def _(answer):
     if torch.allclose(got, expected, atol=1e-5):
         return
     if torch.allclose(got, F.normalize(hidden.mean(1), dim=-1), atol=1e-5):
-        raise Fail("you averaged over every position, padding included; weight the tokens by the attention mask")
+        raise Fail(
+            "you averaged over every position, padding included; weight the tokens by the attention mask"
+        )
     if torch.allclose(got, mean, atol=1e-5):
-        raise Fail("the masked mean is right, but the embeddings are not L2-normalised (each row should have norm 1)")
+        raise Fail(
+            "the masked mean is right, but the embeddings are not L2-normalised (each row should have norm 1)"
+        )
     norms = got.norm(dim=-1)
     if not torch.allclose(norms, torch.ones_like(norms), atol=1e-4):
         raise Fail(f"rows should have L2 norm 1 after normalising; got norms {norms.tolist()}")
@@ -125,7 +139,9 @@ def _(answer):
     if not isinstance(got, torch.Tensor):
         raise Fail(f"return a torch.Tensor, got {type(got).__name__}")
     if tuple(got.shape) != (5, 3):
-        raise Fail(f"A has 5 rows and B has 3, so the result should have shape (5, 3); got {tuple(got.shape)}")
+        raise Fail(
+            f"A has 5 rows and B has 3, so the result should have shape (5, 3); got {tuple(got.shape)}"
+        )
     expected = F.cosine_similarity(A.unsqueeze(1), B.unsqueeze(0), dim=-1)
     got = got.detach().float()
     if torch.allclose(got, expected, atol=1e-5):
