@@ -1,0 +1,229 @@
+"""Exercise checks of notebook 08: reference solutions pass, plausible wrong answers fail (with a message that
+says what is wrong), placeholders say "not attempted", and a crashing answer is reported, not raised."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
+    sys.path.insert(0, str(ROOT))
+
+import helpers.exercise_bank.nb08  # noqa: E402, F401  (registers the checks)
+from helpers.exercises import check, last_result  # noqa: E402
+from helpers.notebook_tools import exercises  # noqa: E402
+
+NOTEBOOK = ROOT / "notebooks" / "08_preprocessing_batching.ipynb"
+IDS = ["08.1", "08.2", "08.3"]
+
+
+def reference_solutions() -> dict[str, str]:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    return {ex_id: code for ex_id, _, code in exercises(nb)}
+
+
+def test_notebook_has_these_exercises():
+    assert sorted(reference_solutions()) == IDS
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_reference_solution_passes(ex_id: str, capsys):
+    code = reference_solutions()[ex_id]
+    if (
+        ex_id == "08.2"
+    ):  # the solution cell also prints the breakdown of the notebook's batch: give it a small one
+        code = code.split("\nprint(masking_breakdown(")[0]
+    exec(code, {"torch": torch, "check": check})  # the solution cells use only torch and check
+    assert last_result(ex_id).status == "pass", last_result(ex_id).message
+    assert "correct" in capsys.readouterr().out
+
+
+def placeholder(*args): ...  # what the exercise cell holds before the learner writes anything
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_untouched_exercise_is_not_attempted(ex_id: str):
+    assert check(ex_id, ..., quiet=True).status == "not attempted"
+    assert check(ex_id, placeholder, quiet=True).status == "not attempted"
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_crashing_answer_is_reported_not_raised(ex_id: str):
+    def crash(*args):
+        raise RuntimeError("boom")
+
+    result = check(ex_id, crash, quiet=True)
+    assert result.status == "fail" and "RuntimeError" in result.message
+
+
+def fails(ex_id: str, answer, *message_parts: str) -> None:
+    result = check(ex_id, answer, quiet=True)
+    assert result.status == "fail", f"{ex_id}: a wrong answer passed"
+    for part in message_parts:
+        assert part in result.message, f"{ex_id}: expected {part!r} in {result.message!r}"
+
+
+# --------------------------------------------------------------------------- 08.1 collate by hand
+
+
+def _collate(
+    features, pad_token_id, *, label_pad=-100, side="right", width=None, mask_real=1, dtype=torch.long
+):
+    """A parametrised collator: the right answer with the defaults, a typical mistake otherwise."""
+    width = width or max(len(f["input_ids"]) for f in features)
+    input_ids = torch.full((len(features), width), pad_token_id, dtype=dtype)
+    attention_mask = torch.full((len(features), width), 1 - mask_real, dtype=dtype)
+    labels = torch.full((len(features), width), label_pad, dtype=dtype)
+    for row, f in enumerate(features):
+        n = len(f["input_ids"])
+        where = slice(0, n) if side == "right" else slice(width - n, width)
+        input_ids[row, where] = torch.tensor(f["input_ids"], dtype=dtype)
+        attention_mask[row, where] = mask_real
+        labels[row, where] = torch.tensor(f["labels"], dtype=dtype)
+    return {"input_ids": input_ids, "attention_mask": attention_mask, "labels": labels}
+
+
+def test_08_1_wrong_answers():
+    def no_labels(features, pad_token_id):
+        batch = _collate(features, pad_token_id)
+        del batch["labels"]
+        return batch
+
+    def as_lists(features, pad_token_id):
+        return {k: v.tolist() for k, v in _collate(features, pad_token_id).items()}
+
+    def hard_coded_pad_0(features, pad_token_id):
+        return _collate(features, 0)
+
+    def mutates(features, pad_token_id):
+        batch = _collate(features, pad_token_id)
+        for f in features:
+            f["labels"].append(-100)
+        return batch
+
+    assert check("08.1", lambda f, p: _collate(f, p), quiet=True).passed
+    fails("08.1", lambda f, p: _collate(f, p, label_pad=p), "pad token id", "-100")
+    fails("08.1", lambda f, p: _collate(f, p, label_pad=0), "-100")
+    fails("08.1", lambda f, p: _collate(f, p, side="left"), "left")
+    fails("08.1", lambda f, p: _collate(f, p, width=16), "shape", "longest")
+    fails("08.1", lambda f, p: _collate(f, p, mask_real=0), "inverted")
+    fails("08.1", lambda f, p: _collate(f, p, dtype=torch.float32), "dtype")
+    fails("08.1", no_labels, "'labels'")
+    fails("08.1", as_lists, "torch tensor")
+    fails("08.1", hard_coded_pad_0, "input_ids differ")
+    fails("08.1", mutates, "changed the features")
+
+
+# --------------------------------------------------------------------------- 08.2 masked-LM breakdown
+
+
+def _breakdown(original_ids, input_ids, labels, mask_token_id):
+    selected = labels != -100
+    mask = selected & (input_ids == mask_token_id)
+    kept = selected & (input_ids == original_ids)
+    random = selected & ~mask & ~kept
+    return {
+        "selected": int(selected.sum()),
+        "mask": int(mask.sum()),
+        "random": int(random.sum()),
+        "kept": int(kept.sum()),
+    }
+
+
+def test_08_2_wrong_answers():
+    def changed_only(original_ids, input_ids, labels, mask_token_id):
+        result = _breakdown(original_ids, input_ids, labels, mask_token_id)
+        result["selected"] = int((input_ids != original_ids).sum())
+        return result
+
+    def random_includes_kept(original_ids, input_ids, labels, mask_token_id):
+        result = _breakdown(original_ids, input_ids, labels, mask_token_id)
+        result["random"] += result["kept"]
+        return result
+
+    def fractions(original_ids, input_ids, labels, mask_token_id):
+        result = _breakdown(original_ids, input_ids, labels, mask_token_id)
+        return {k: (v / result["selected"] if k != "selected" else v) for k, v in result.items()}
+
+    def hard_coded_103(original_ids, input_ids, labels, mask_token_id):
+        return _breakdown(original_ids, input_ids, labels, 103)
+
+    def missing_key(original_ids, input_ids, labels, mask_token_id):
+        result = _breakdown(original_ids, input_ids, labels, mask_token_id)
+        del result["kept"]
+        return result
+
+    def as_tensors(original_ids, input_ids, labels, mask_token_id):
+        return {
+            k: torch.tensor(v) for k, v in _breakdown(original_ids, input_ids, labels, mask_token_id).items()
+        }
+
+    assert check("08.2", _breakdown, quiet=True).passed
+    assert check("08.2", as_tensors, quiet=True).passed  # 0-d tensors are fine
+    fails("08.2", changed_only, "labels != -100")
+    fails("08.2", random_includes_kept, "left unchanged")
+    fails("08.2", fractions, "fraction")
+    fails("08.2", hard_coded_103, "mask_token_id")
+    fails("08.2", missing_key, "'kept'")
+    fails("08.2", lambda *args: [1, 2, 3, 4], "dict")
+
+
+# --------------------------------------------------------------------------- 08.3 shift right
+
+
+def _shift(labels, start, pad):
+    shifted = labels.new_full(labels.shape, start)
+    shifted[:, 1:] = labels[:, :-1]
+    return shifted.masked_fill(shifted == -100, pad)
+
+
+def test_08_3_wrong_answers():
+    def keeps_minus_100(labels, start, pad):
+        shifted = labels.new_full(labels.shape, start)
+        shifted[:, 1:] = labels[:, :-1]
+        return shifted
+
+    def in_place(labels, start, pad):
+        result = _shift(labels, start, pad)
+        labels.masked_fill_(labels == -100, pad)
+        return result
+
+    def shift_left(labels, start, pad):
+        shifted = labels.new_full(labels.shape, pad)
+        shifted[:, :-1] = labels[:, 1:]
+        return shifted.masked_fill(shifted == -100, pad)
+
+    def no_shift(labels, start, pad):
+        return labels.masked_fill(labels == -100, pad)
+
+    def start_replaces_first(labels, start, pad):
+        shifted = labels.masked_fill(labels == -100, pad)
+        shifted[:, 0] = start
+        return shifted
+
+    def pad_zero(labels, start, pad):
+        return _shift(labels, start, 0)
+
+    def no_start(labels, start, pad):
+        return _shift(labels, pad, pad)
+
+    def extra_column(labels, start, pad):
+        return torch.cat(
+            [labels.new_full((labels.shape[0], 1), start), labels.masked_fill(labels == -100, pad)], 1
+        )
+
+    assert check("08.3", _shift, quiet=True).passed
+    fails("08.3", keeps_minus_100, "-100")
+    fails("08.3", in_place, "in place")
+    fails("08.3", shift_left, "left")
+    fails("08.3", no_shift, "without shifting")
+    fails("08.3", start_replaces_first, "did not shift")
+    fails("08.3", pad_zero, "by 0")
+    fails("08.3", no_start, "decoder_start_token_id")
+    fails("08.3", extra_column, "shape")
+    fails("08.3", lambda labels, start, pad: _shift(labels, start, pad).float(), "dtype")
