@@ -38,7 +38,9 @@ def test_confusion_heatmap_and_grouped_bars():
 
 
 def test_show_tokens_is_self_contained_html():
-    html = viz.show_tokens({"bert": ["[CLS]", "hello", "[UNK]", "[SEP]"]}, special=["[CLS]", "[SEP]"], unknown=["[UNK]"])
+    html = viz.show_tokens(
+        {"bert": ["[CLS]", "hello", "[UNK]", "[SEP]"]}, special=["[CLS]", "[SEP]"], unknown=["[UNK]"]
+    )
     assert "hello" in html and "http" not in html and html._repr_html_() == str(html)
 
 
