@@ -99,7 +99,7 @@ def test_setup_returns_config_and_prints_versions(monkeypatch, capsys):
     out = capsys.readouterr().out
     assert cfg.notebook == "01" and cfg.profile == "smoke" and cfg.hub_online is False
     assert "transformers" in out and "profile smoke" in out and "offline" in out
-    assert cfg.seq_len_timing == lab.load_sizes("01", "smoke")["seq_len_timing"]
+    assert cfg.timing_lengths == lab.load_sizes("01", "smoke")["timing_lengths"]
     assert os.environ["HF_HUB_OFFLINE"] == "1"
     with pytest.raises(AttributeError, match="no size 'nope'.*profiles.toml"):
         _ = cfg.nope
