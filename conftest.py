@@ -16,8 +16,9 @@ _NOTEBOOK_TIMES: dict[str, tuple[float, str]] = {}
 
 def pytest_runtest_logreport(report):
     """Record the wall time of each executed notebook (nbmake items are the .ipynb files)."""
-    if report.when == "call" and report.nodeid.endswith(".ipynb"):
-        name = Path(report.nodeid.split("::")[0]).name.removeprefix("_solutions_")
+    file_name = Path(report.nodeid.split("::")[0]).name
+    if report.when == "call" and file_name.startswith("_solutions_") and file_name.endswith(".ipynb"):
+        name = file_name.removeprefix("_solutions_")
         _NOTEBOOK_TIMES[name] = (report.duration, report.outcome)
 
 
