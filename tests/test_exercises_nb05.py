@@ -1,0 +1,204 @@
+"""Exercise checks of notebook 05: reference solutions pass, plausible wrong answers fail (with a message that
+says what is wrong), placeholders say "not attempted", and a crashing answer is reported, not raised."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
+    sys.path.insert(0, str(ROOT))
+
+import helpers.exercise_bank.nb05  # noqa: E402, F401  (registers the checks)
+from helpers.exercises import check, last_result  # noqa: E402
+from helpers.notebook_tools import exercises  # noqa: E402
+
+NOTEBOOK = ROOT / "notebooks" / "05_pipelines.ipynb"
+IDS = ["05.1", "05.2", "05.3"]
+
+
+def reference_solutions() -> dict[str, str]:
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    return {ex_id: code for ex_id, _, code in exercises(nb)}
+
+
+@pytest.mark.skipif(not NOTEBOOK.exists(), reason="notebook 05 not written yet")
+def test_notebook_has_these_exercises():
+    assert sorted(reference_solutions()) == IDS
+
+
+@pytest.mark.skipif(not NOTEBOOK.exists(), reason="notebook 05 not written yet")
+@pytest.mark.parametrize("ex_id", IDS)
+def test_reference_solution_passes(ex_id: str, capsys):
+    exec(reference_solutions()[ex_id], {"torch": torch, "check": check})  # they use only torch and check
+    assert last_result(ex_id).status == "pass", last_result(ex_id).message
+    assert "correct" in capsys.readouterr().out
+
+
+def placeholder(*args): ...  # what the exercise cell holds before the learner writes anything
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_untouched_exercise_is_not_attempted(ex_id: str):
+    assert check(ex_id, ..., quiet=True).status == "not attempted"
+    assert check(ex_id, placeholder, quiet=True).status == "not attempted"
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+def test_crashing_answer_is_reported_not_raised(ex_id: str):
+    def crash(*args):
+        raise RuntimeError("boom")
+
+    result = check(ex_id, crash, quiet=True)
+    assert result.status == "fail" and "RuntimeError" in result.message
+
+
+def passes(ex_id: str, answer) -> None:
+    result = check(ex_id, answer, quiet=True)
+    assert result.status == "pass", f"{ex_id}: a right answer failed: {result.message}"
+
+
+def fails(ex_id: str, answer, *message_parts: str) -> None:
+    result = check(ex_id, answer, quiet=True)
+    assert result.status == "fail", f"{ex_id}: a wrong answer passed"
+    for part in message_parts:
+        assert part in result.message, f"{ex_id}: expected {part!r} in {result.message!r}"
+
+
+# --------------------------------------------------------------------------- 05.1 top label and margin
+
+
+def test_05_1_right_answers_in_other_spellings_pass():
+    def by_sorting(scores):
+        ranked = sorted(scores, key=lambda s: s["score"], reverse=True)
+        return ranked[0]["label"], ranked[0]["score"] - ranked[1]["score"]
+
+    def with_torch(scores):
+        values = torch.tensor([s["score"] for s in scores])
+        top = values.topk(2)
+        return scores[top.indices[0]]["label"], top.values[0] - top.values[1]  # a tensor margin is fine
+
+    passes("05.1", by_sorting)
+    passes("05.1", with_torch)
+
+
+def test_05_1_wrong_answers_fail():
+    fails("05.1", lambda scores: (scores[0]["label"], scores[0]["score"] - scores[1]["score"]), "first entry")
+    fails("05.1", lambda scores: (min(scores, key=lambda s: s["score"])["label"], 0.0), "best")
+    best = lambda scores: max(scores, key=lambda s: s["score"])  # noqa: E731
+    fails("05.1", lambda scores: best(scores)["label"], "two things")
+    fails("05.1", lambda scores: (best(scores), 0.0), "name")
+    fails("05.1", lambda scores: (best(scores)["label"], best(scores)["score"]), "MINUS")
+    fails("05.1", lambda scores: (best(scores)["label"], 1 - best(scores)["score"]), "Margin")
+
+
+# --------------------------------------------------------------------------- 05.2 chat messages
+
+
+def reference_messages(system, history, question):
+    messages = [{"role": "system", "content": system}] if system else []
+    for user_text, assistant_text in history:
+        messages += [{"role": "user", "content": user_text}, {"role": "assistant", "content": assistant_text}]
+    return messages + [{"role": "user", "content": question}]
+
+
+def test_05_2_right_answer_passes():
+    passes("05.2", reference_messages)
+
+
+def test_05_2_wrong_answers_fail():
+    def bot_role(system, history, question):
+        return [
+            {**m, "role": "bot"} if m["role"] == "assistant" else m
+            for m in reference_messages(system, history, question)
+        ]
+
+    def always_system(system, history, question):
+        return [{"role": "system", "content": system}] + reference_messages(None, history, question)
+
+    def no_system(system, history, question):
+        return reference_messages(None, history, question)
+
+    def flipped(system, history, question):
+        return reference_messages(system, [(a, u) for u, a in history], question)
+
+    def no_question(system, history, question):
+        return reference_messages(system, history, question)[:-1]
+
+    def text_key(system, history, question):
+        return [
+            {"role": m["role"], "text": m["content"]} for m in reference_messages(system, history, question)
+        ]
+
+    def tuples(system, history, question):
+        return [(m["role"], m["content"]) for m in reference_messages(system, history, question)]
+
+    fails("05.2", bot_role, "Unknown role 'bot'")
+    fails("05.2", always_system, "No system prompt")
+    fails("05.2", no_system, "system message must come first")
+    fails("05.2", flipped, "should be")
+    fails("05.2", no_question, "last message")
+    fails("05.2", text_key, "'role' and 'content'")
+    fails("05.2", tuples, "'role' and 'content'")
+    fails("05.2", lambda system, history, question: "user: " + question, "list")
+
+
+# --------------------------------------------------------------------------- 05.3 span decoding
+
+
+def reference_span(start_logits, end_logits, context_mask, max_answer_len):
+    scores = start_logits[:, None] + end_logits[None, :]
+    n = len(start_logits)
+    i, j = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+    valid = (i <= j) & (j - i < max_answer_len) & context_mask[:, None] & context_mask[None, :]
+    best = scores.masked_fill(~valid, float("-inf")).argmax().item()
+    return divmod(best, n)
+
+
+def test_05_3_right_answers_pass():
+    def loops(start_logits, end_logits, context_mask, max_answer_len):
+        best, best_score = None, float("-inf")
+        for i in range(len(start_logits)):
+            for j in range(i, min(len(start_logits), i + max_answer_len)):
+                if context_mask[i] and context_mask[j] and start_logits[i] + end_logits[j] > best_score:
+                    best, best_score = (i, j), start_logits[i] + end_logits[j]
+        return best
+
+    passes("05.3", reference_span)
+    passes("05.3", loops)
+    passes("05.3", lambda *args: torch.tensor(reference_span(*args)))  # a tensor of two indices is fine
+
+
+def test_05_3_wrong_answers_fail():
+    def independent(start_logits, end_logits, context_mask, max_answer_len):
+        return start_logits.argmax().item(), end_logits.argmax().item()
+
+    def no_mask(start_logits, end_logits, context_mask, max_answer_len):
+        return reference_span(start_logits, end_logits, torch.ones_like(context_mask), max_answer_len)
+
+    def no_order(start_logits, end_logits, context_mask, max_answer_len):
+        ok = context_mask.nonzero().flatten().tolist()
+        pairs = [(i, j) for i in ok for j in ok if abs(j - i) < max_answer_len]
+        return max(pairs, key=lambda p: start_logits[p[0]] + end_logits[p[1]])
+
+    def one_too_long(start_logits, end_logits, context_mask, max_answer_len):
+        return reference_span(start_logits, end_logits, context_mask, max_answer_len + 1)
+
+    def one_too_short(start_logits, end_logits, context_mask, max_answer_len):
+        return reference_span(start_logits, end_logits, context_mask, max_answer_len - 1)
+
+    def no_length_limit(start_logits, end_logits, context_mask, max_answer_len):
+        return reference_span(start_logits, end_logits, context_mask, len(start_logits))
+
+    fails("05.3", independent, "outside the context")
+    fails("05.3", no_mask, "outside the context")
+    fails("05.3", no_order, "ends before it starts")
+    fails("05.3", one_too_long, "tokens long")
+    fails("05.3", one_too_short, "best valid span")
+    fails("05.3", no_length_limit, "tokens long")
+    fails("05.3", lambda *args: 3, "two token indices")

