@@ -374,6 +374,10 @@ def prepare_model(hub_id: str, force: bool = False) -> Path:
         raise
     shutil.rmtree(dst, ignore_errors=True)
     tmp.rename(dst)  # only a complete build ever gets the real name
+    # Record the notice as it reads now: a stand-in's notice quotes metrics its build just wrote into dst.
+    manifest = json.loads((dst / MANIFEST).read_text())
+    manifest["notice"] = entry.notice
+    (dst / MANIFEST).write_text(json.dumps(manifest, indent=1))
     print(f"  built {hub_id} in {time.time() - start:.0f} s -> {dst}")
     return dst
 
