@@ -1,75 +1,31 @@
-"""Exercise checks of notebook 02: reference solutions pass, plausible wrong answers fail (with a message that
-says what is wrong), placeholders say "not attempted", and a crashing answer is reported, not raised."""
+"""Notebook 02's exercises: plausible wrong answers fail, with a message that says what is wrong.
+
+What every exercise must do (untouched -> "not attempted", a crash reported, the reference solution
+passes) is tested for all notebooks in tests/test_exercise_banks.py."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-import nbformat
 import pytest
 import torch
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/exercise_support.py
+
+from exercise_support import fails, reference_solutions  # noqa: E402
 
 import helpers.exercise_bank.nb02  # noqa: E402, F401  (registers the checks)
 from helpers.exercises import check, last_result  # noqa: E402
-from helpers.notebook_tools import exercises  # noqa: E402
-
-NOTEBOOK = ROOT / "notebooks" / "02_ecosystem_tour.ipynb"
-IDS = ["02.1", "02.2", "02.3"]
-
-
-def reference_solutions() -> dict[str, str]:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return {ex_id: code for ex_id, _, code in exercises(nb)}
-
-
-def test_notebook_has_these_exercises():
-    assert sorted(reference_solutions()) == IDS
-
-
-@pytest.mark.parametrize("ex_id", ["02.1", "02.2"])
-def test_reference_solution_passes(ex_id: str, capsys):
-    exec(reference_solutions()[ex_id], {"torch": torch, "check": check})  # they use only torch and check
-    assert last_result(ex_id).status == "pass", last_result(ex_id).message
-    assert "correct" in capsys.readouterr().out
 
 
 def test_reference_solution_02_3_passes_and_matches_peft_on_the_model(capsys):
     # The solution also prints the count for all-MiniLM-L6-v2 (r=8 on query and value of 6 layers);
     # peft printed 73,728 trainable parameters for that model in the notebook.
-    exec(reference_solutions()["02.3"], {"check": check})
+    exec(reference_solutions("02")["02.3"], {"check": check})
     assert last_result("02.3").status == "pass", last_result("02.3").message
     out = capsys.readouterr().out
     assert "correct" in out and "whole model: 73728" in out
-
-
-def placeholder(*args): ...  # what the exercise cell holds before the learner writes anything
-
-
-@pytest.mark.parametrize("ex_id", IDS)
-def test_untouched_exercise_is_not_attempted(ex_id: str):
-    assert check(ex_id, ..., quiet=True).status == "not attempted"
-    assert check(ex_id, placeholder, quiet=True).status == "not attempted"
-
-
-@pytest.mark.parametrize("ex_id", IDS)
-def test_crashing_answer_is_reported_not_raised(ex_id: str):
-    def crash(*args):
-        raise RuntimeError("boom")
-
-    result = check(ex_id, crash, quiet=True)
-    assert result.status == "fail" and "RuntimeError" in result.message
-
-
-def fails(ex_id: str, answer, *message_parts: str) -> None:
-    result = check(ex_id, answer, quiet=True)
-    assert result.status == "fail", f"{ex_id}: a wrong answer passed"
-    for part in message_parts:
-        assert part in result.message, f"{ex_id}: expected {part!r} in {result.message!r}"
 
 
 # --------------------------------------------------------------------------- 02.1 count tokens

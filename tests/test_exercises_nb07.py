@@ -1,68 +1,20 @@
-"""Exercise checks of notebook 07: reference solutions pass, plausible wrong answers fail (with the right
-message), placeholders say "not attempted", and a crashing answer is reported, not raised."""
+"""Notebook 07's exercises: plausible wrong answers fail, with a message that says what is wrong.
+
+What every exercise must do (untouched -> "not attempted", a crash reported, the reference solution
+passes) is tested for all notebooks in tests/test_exercise_banks.py."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-import nbformat
-import pytest
 from datasets import DatasetDict
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
-    sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/exercise_support.py
+
+from exercise_support import fails  # noqa: E402
 
 import helpers.exercise_bank.nb07  # noqa: E402, F401  (registers the checks)
-from helpers.exercises import check, last_result  # noqa: E402
-from helpers.notebook_tools import exercises  # noqa: E402
-
-NOTEBOOK = ROOT / "notebooks" / "07_datasets.ipynb"
-IDS = ["07.1", "07.2", "07.3"]
-
-
-def reference_solutions() -> dict[str, str]:
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    return {ex_id: code for ex_id, _, code in exercises(nb)}
-
-
-def test_notebook_has_these_exercises():
-    assert sorted(reference_solutions()) == IDS
-
-
-@pytest.mark.parametrize("ex_id", IDS)
-def test_reference_solution_passes(ex_id: str, capsys):
-    code = reference_solutions()[ex_id]
-    exec(code, {"check": check, "DatasetDict": DatasetDict})  # what the notebook's solution cells use
-    assert last_result(ex_id).status == "pass", last_result(ex_id).message
-    assert "correct" in capsys.readouterr().out
-
-
-def placeholder(*args): ...  # what the exercise cell holds before the learner writes anything
-
-
-@pytest.mark.parametrize("ex_id", IDS)
-def test_untouched_exercise_is_not_attempted(ex_id: str):
-    assert check(ex_id, ..., quiet=True).status == "not attempted"
-    assert check(ex_id, placeholder, quiet=True).status == "not attempted"
-
-
-@pytest.mark.parametrize("ex_id", IDS)
-def test_crashing_answer_is_reported_not_raised(ex_id: str):
-    def crash(*args):
-        raise RuntimeError("boom")
-
-    result = check(ex_id, crash, quiet=True)
-    assert result.status == "fail" and "RuntimeError" in result.message
-
-
-def fails(ex_id: str, answer, *message_parts: str) -> None:
-    result = check(ex_id, answer, quiet=True)
-    assert result.status == "fail", f"{ex_id}: a wrong answer passed"
-    for part in message_parts:
-        assert part in result.message, f"{ex_id}: expected {part!r} in {result.message!r}"
-
 
 # --------------------------------------------------------------------------- 07.1 batched word count
 
