@@ -56,7 +56,7 @@ def test_03_1_hard_coded_answer_fails():
     assert result.status == "fail"
 
 
-# ------------------------------------------------------------------------------------ 03.2 parameter count
+# ------------------------------------------------------------------------------------ 03.3 parameter count
 WRONG_COUNTS = {
     "state_dict": (lambda m: sum(t.numel() for t in m.state_dict().values()), "state_dict"),
     "tied counted twice": (
@@ -76,16 +76,16 @@ WRONG_COUNTS = {
 @pytest.mark.parametrize("name", WRONG_COUNTS)
 def test_03_2_wrong_answers_fail(name: str):
     func, message = WRONG_COUNTS[name]
-    result = check("03.2", func, quiet=True)
+    result = check("03.3", func, quiet=True)
     assert result.status == "fail" and message in result.message, result.message
 
 
 def test_03_2_tensor_result_is_accepted():
-    result = check("03.2", lambda m: torch.tensor(sum(p.numel() for p in m.parameters())), quiet=True)
+    result = check("03.3", lambda m: torch.tensor(sum(p.numel() for p in m.parameters())), quiet=True)
     assert result.status == "pass", result.message
 
 
-# ------------------------------------------------------------------------------------ 03.3 bytes estimate
+# ------------------------------------------------------------------------------------ 03.2 bytes estimate
 WRONG_ESTIMATES = {
     "always 4 bytes": (lambda n, dtype: n * 4, "4 bytes per parameter"),
     "bits": (lambda n, dtype: n * dtype.itemsize * 8, "bits"),
@@ -99,7 +99,7 @@ WRONG_ESTIMATES = {
 @pytest.mark.parametrize("name", WRONG_ESTIMATES)
 def test_03_3_wrong_answers_fail(name: str):
     func, message = WRONG_ESTIMATES[name]
-    result = check("03.3", func, quiet=True)
+    result = check("03.2", func, quiet=True)
     assert result.status == "fail" and message in result.message, result.message
 
 
@@ -107,5 +107,5 @@ def test_03_3_other_correct_forms_pass():
     def via_element_size(n, dtype):
         return n * torch.empty((), dtype=dtype).element_size()
 
-    assert check("03.3", via_element_size, quiet=True).status == "pass"
-    assert check("03.3", lambda n, dtype: float(n * dtype.itemsize), quiet=True).status == "pass"
+    assert check("03.2", via_element_size, quiet=True).status == "pass"
+    assert check("03.2", lambda n, dtype: float(n * dtype.itemsize), quiet=True).status == "pass"

@@ -60,7 +60,7 @@ def _(cache_folder_name):
         raise Fail(f"{call} returned {got!r}; expected {expected!r}.")
 
 
-# ------------------------------------------------------------------------------------------- 03.2
+# ------------------------------------------------------------------------------------------- 03.3
 
 
 class _TinyTiedLM(nn.Module):
@@ -79,7 +79,7 @@ class _TinyTiedLM(nn.Module):
 
 
 @exercise(
-    "03.2",
+    "03.3",
     hint="Sum p.numel() over module.parameters(): it yields each parameter tensor once (tied weights are "
     "shared, not copied), includes frozen parameters, and skips buffers. state_dict() does none of that.",
 )
@@ -127,11 +127,11 @@ def _(count_parameters):
         raise Fail(f"for a {name} you returned {got}; expected {expected}.")
 
 
-# ------------------------------------------------------------------------------------------- 03.3
+# ------------------------------------------------------------------------------------------- 03.2
 
 
 @exercise(
-    "03.3",
+    "03.2",
     hint="Bytes per parameter depend on the dtype: dtype.itemsize (4 for float32, 2 for bfloat16 and float16, "
     "1 for int8, 8 for float64). Multiply by the parameter count and return bytes (not MiB, not bits).",
 )
