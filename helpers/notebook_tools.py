@@ -121,6 +121,10 @@ def sync(path: Path) -> bool:
     has_header = len(old) == 3 and "header" in old[0].metadata.get("tags", [])
     body = nb.cells[3:] if has_header else nb.cells
     changed = not has_header or any(a.source != b.source for a, b in zip(old, fresh, strict=True))
+    if has_header:  # keep the cells' ids, so a re-sync changes only what changed (no id churn in diffs)
+        for cell, previous in zip(fresh, old, strict=True):
+            if "id" in previous:
+                cell["id"] = previous["id"]
     nb.cells = fresh + body
     strip(nb)
     nb.metadata["kernelspec"] = {

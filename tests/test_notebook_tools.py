@@ -34,9 +34,25 @@ def test_sync_creates_and_updates_header(tmp_path, monkeypatch):
     assert nt.sync(path) is True
     again = nbformat.read(path, as_version=4)
     assert again.cells[0].source.startswith("# 05 ·") and again.cells[3].source == "## Body"
+    written = path.read_bytes()
     assert nt.sync(path) is False
+    assert path.read_bytes() == written, "a sync with nothing to change must leave the file as it was"
     with pytest.raises(ValueError, match="NN_short_name"):
         nt.sync(tmp_path / "bad.ipynb")
+
+
+def test_sync_keeps_cell_ids_when_the_header_changes(tmp_path, monkeypatch):
+    path = tmp_path / "05_pipelines.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_markdown_cell("## Body")]
+    nbformat.write(nb, path)
+    nt.sync(path)
+    ids = [c.id for c in nbformat.read(path, as_version=4).cells]
+    monkeypatch.setattr(nt, "timings", lambda: {"05": {"smoke": 1.0, "cpu": 2.0}})
+    assert nt.sync(path) is True  # the times in the badges cell changed
+    again = nbformat.read(path, as_version=4)
+    assert "1 s" in again.cells[1].source or "1.0" in again.cells[1].source, again.cells[1].source
+    assert [c.id for c in again.cells] == ids
 
 
 def test_strip_removes_outputs_and_widgets():
