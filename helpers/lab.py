@@ -59,6 +59,34 @@ class LabConfig:
     sizes: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
 
+    def record(self, name: str, value: float, fmt: str = "{:.3f}") -> str:
+        """Record a headline result of this notebook (an accuracy, a perplexity...) and print it.
+
+        The results of a run go to ``results-<profile>.json`` in the notebook's output folder;
+        ``make timings`` collects the cpu profile's into the README table, so every number there was
+        computed by the notebook itself. Returns the formatted value.
+
+        Example:
+            >>> cfg = LabConfig(notebook="00", profile="smoke", device="cpu", platform="local",
+            ...                 hub_online=False, seed=0)
+            >>> cfg.record("test accuracy", 0.95312)  # doctest: +SKIP
+            'test accuracy: 0.953 (recorded)'
+        """
+        import json
+
+        if not name or "|" in name:
+            raise ValueError(f"a result needs a short name without '|' (it goes into a table); got {name!r}")
+        try:
+            text = fmt.format(value)
+        except (ValueError, TypeError) as err:
+            raise ValueError(f"cannot format {value!r} with {fmt!r}: {err}") from None
+        path = results_file(self.notebook, self.profile)
+        results = json.loads(path.read_text()) if path.exists() else {}
+        results[name] = text
+        path.write_text(json.dumps(results, indent=1) + "\n")
+        print(f"{name}: {text} (recorded)")
+        return text
+
     def __getattr__(self, name: str) -> Any:
         # Only called when normal attribute lookup fails: fall back to the profile's sizes.
         sizes = self.__dict__.get("sizes", {})
@@ -69,6 +97,18 @@ class LabConfig:
             f"cfg has no size {name!r} for notebook {self.__dict__.get('notebook')} "
             f"(profile {self.__dict__.get('profile')}). Sizes defined in helpers/profiles.toml: {known}."
         )
+
+
+def results_file(notebook: str, profile: str) -> Path:
+    """Where :meth:`LabConfig.record` keeps a notebook's headline results for one profile.
+
+    Example:
+        >>> results_file("11", "cpu").name
+        'results-cpu.json'
+    """
+    from helpers.paths import output_dir
+
+    return output_dir(notebook) / f"results-{profile}.json"
 
 
 def detect_platform() -> str:

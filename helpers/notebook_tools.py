@@ -193,12 +193,13 @@ def solutions_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def notebook_table() -> str:
-    """The README's table of all twenty notebooks: title, level, badges where the notebook exists, times."""
+    """The README's table of all twenty notebooks: title, level, badges where the notebook exists, times, and
+    the headline results each notebook recorded (``cfg.record``) in its last timed cpu-profile run."""
     existing = {p.name for p in notebook_paths()}
     measured = timings()
     rows = [
-        "| # | Notebook | Level | Open | smoke | cpu |",
-        "|---|---|---|---|---|---|",
+        "| # | Notebook | Level | Open | smoke | cpu | Headline results (cpu profile) |",
+        "|---|---|---|---|---|---|---|",
     ]
     for e in CATALOG:
         if e.filename in existing:
@@ -209,9 +210,10 @@ def notebook_table() -> str:
             )
             t = measured.get(e.id, {})
             smoke, cpu = format_seconds(t.get("smoke")), format_seconds(t.get("cpu"))
+            results = "; ".join(f"{k} {v}" for k, v in t.get("results", {}).get("cpu", {}).items())
         else:
-            name, badges, smoke, cpu = f"{e.title} *(planned)*", "", "", ""
-        rows.append(f"| {e.id} | {name} | {e.level} | {badges} | {smoke} | {cpu} |")
+            name, badges, smoke, cpu, results = f"{e.title} *(planned)*", "", "", "", ""
+        rows.append(f"| {e.id} | {name} | {e.level} | {badges} | {smoke} | {cpu} | {results} |")
     return "\n".join(rows)
 
 

@@ -4,8 +4,9 @@
     python scripts/time_notebooks.py --profile cpu 01 02        # some
 
 Executes the committed notebook (untouched exercises) in a fresh kernel, offline, with OMP_NUM_THREADS=2,
-timing from kernel start to the last cell. Writes helpers/timings.json, then refreshes the notebook headers
-and the README table. A notebook that fails is reported and not recorded.
+timing from kernel start to the last cell. Writes helpers/timings.json with the time and the headline
+results the notebook recorded with ``cfg.record(...)`` in that run, then refreshes the notebook headers and
+the README table. A notebook that fails is reported and not recorded.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from helpers import catalog, notebook_tools  # noqa: E402
+from helpers.lab import results_file  # noqa: E402
 
 
 def run(path: Path, profile: str, timeout: int) -> float:
@@ -46,13 +48,20 @@ def main() -> int:
     table = catalog.timings()
     failed = []
     for path in paths:
+        results = results_file(path.name[:2], args.profile)
+        results.unlink(missing_ok=True)  # only what this run records counts
         try:
             seconds = run(path, args.profile, args.timeout)
         except Exception as err:  # report and go on with the others
             print(f"{path.name:<48} FAILED: {type(err).__name__}: {str(err)[:300]}")
             failed.append(path.name)
             continue
-        table.setdefault(path.name[:2], {})[args.profile] = round(seconds, 1)
+        row = table.setdefault(path.name[:2], {})
+        row[args.profile] = round(seconds, 1)
+        recorded = json.loads(results.read_text()) if results.exists() else {}
+        row.setdefault("results", {})[args.profile] = recorded
+        if not any(row["results"].values()):
+            del row["results"]
         print(f"{path.name:<48} {seconds:7.1f} s ({args.profile})", flush=True)
         catalog.TIMINGS_FILE.write_text(json.dumps(table, indent=1, sort_keys=True) + "\n")
     for path in notebook_tools.notebook_paths():

@@ -1,5 +1,6 @@
 """setup(): profiles, platform and device detection, Hub check, sizes, seeds."""
 
+import json
 import os
 import sys
 
@@ -128,3 +129,29 @@ def test_gpu_profile_on_cpu_warns(monkeypatch, capsys):
 def test_stack_versions_marks_missing_packages():
     v = lab.stack_versions(("torch", "surely-not-installed-pkg"))
     assert v["surely-not-installed-pkg"] == "-" and v["torch"].startswith("2.")
+
+
+def test_record_keeps_a_notebooks_headline_results_per_profile(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("LAB_OUTPUT_DIR", str(tmp_path))
+    cfg = lab.LabConfig(
+        notebook="11", profile="cpu", device="cpu", platform="local", hub_online=False, seed=0
+    )
+    assert cfg.record("test accuracy", 0.95312) == "0.953"
+    assert cfg.record("perplexity after", 17.04, "{:.1f}") == "17.0"
+    assert cfg.record("test accuracy", 0.96) == "0.960"  # a rerun replaces the value
+    assert "test accuracy: 0.953 (recorded)" in capsys.readouterr().out
+    saved = json.loads((tmp_path / "11" / "results-cpu.json").read_text())
+    assert saved == {"test accuracy": "0.960", "perplexity after": "17.0"}
+    assert not (tmp_path / "11" / "results-smoke.json").exists()
+
+
+@pytest.mark.parametrize(
+    "name, value, fmt", [("", 1.0, "{:.3f}"), ("a | b", 1.0, "{:.3f}"), ("x", "high", "{:.3f}")]
+)
+def test_record_rejects_what_would_break_the_table(monkeypatch, tmp_path, name, value, fmt):
+    monkeypatch.setenv("LAB_OUTPUT_DIR", str(tmp_path))
+    cfg = lab.LabConfig(
+        notebook="11", profile="cpu", device="cpu", platform="local", hub_online=False, seed=0
+    )
+    with pytest.raises(ValueError):
+        cfg.record(name, value, fmt)

@@ -114,6 +114,15 @@ def test_readme_table_is_up_to_date():
         assert e.title in readme
 
 
+def test_readme_table_shows_recorded_cpu_results(monkeypatch):
+    measured = {"01": {"smoke": 9.0, "cpu": 13.0, "results": {"cpu": {"max error": "3.6e-07", "ratio": "41x"},
+                                                              "smoke": {"max error": "9.9"}}}}  # fmt: skip
+    monkeypatch.setattr(nt, "timings", lambda: measured)
+    row = next(line for line in nt.notebook_table().splitlines() if line.startswith("| 01 |"))
+    assert row.endswith("| 9 s | 13 s | max error 3.6e-07; ratio 41x |"), row
+    assert "9.9" not in row  # smoke results are not headline results
+
+
 def test_readme_table_lists_all_twenty_and_badges_existing():
     table = nt.notebook_table()
     assert len(table.splitlines()) == 2 + 20
