@@ -160,6 +160,9 @@ require(
             }
         };
         Reveal.on("slidechanged", rerenderMath);
+        Reveal.on("slidechanged", function () {
+            if (window.MathJax && MathJax.Hub) { MathJax.Hub.Queue(fitSlide); }
+        });
 
         var baseTitle = document.title;
         var showNumber = function () {
@@ -169,17 +172,34 @@ require(
         Reveal.on("ready", showNumber);
         Reveal.on("slidechanged", showNumber);
 
-        var setScrollingSlide = function () {
-            if ({{ reveal_scroll }} === true) {
-                var h = $(".reveal").height() * 0.95;
-                $("section.present").find("section")
-                    .filter(function () { return $(this).height() > h; })
-                    .css("height", "calc(95vh)")
-                    .css("overflow-y", "scroll")
-                    .css("margin-top", "20px");
+        // A notebook section can be taller than a slide. Shrink it to fit (down to MIN_SCALE, still
+        // readable on a projector); what is taller even then scrolls inside the slide (mouse wheel or
+        // trackpad) instead of being cut off. Runs on every slide change and after MathJax typesets.
+        var MIN_SCALE = 0.6;
+        var fitSlide = function () {
+            var slide = Reveal.getCurrentSlide();
+            if (!slide) { return; }
+            var h = Reveal.getConfig().height;
+            slide.style.zoom = ""; slide.style.height = ""; slide.style.overflowY = "";
+            slide.removeAttribute("data-fit-scale");
+            var need = slide.scrollHeight;
+            if (need > h) {
+                var scale = Math.max(MIN_SCALE, h / need);
+                slide.style.zoom = scale;
+                slide.setAttribute("data-fit-scale", scale.toFixed(3));
+                if (need * scale > h) {
+                    slide.style.height = (h / scale) + "px";
+                    slide.style.overflowY = "auto";
+                }
             }
+            Reveal.layout();
         };
-        Reveal.on("slidechanged", setScrollingSlide);
+        Reveal.on("ready", fitSlide);
+        Reveal.on("slidechanged", fitSlide);
+        Reveal.on("fragmentshown", fitSlide);
+        if (window.MathJax && MathJax.Hub) {
+            MathJax.Hub.Register.MessageHook("End Process", fitSlide);
+        }
     }
 );
 </script>

@@ -284,6 +284,29 @@ def distinct_colours(png: bytes, page) -> int:
 
 DECK_NOTEBOOKS = [FIXTURE, *REAL_NOTEBOOKS]
 
+SLIDE_FITS_JS = """async () => {
+    Reveal.configure({transition: "none", backgroundTransition: "none"});
+    const box = document.querySelector(".reveal .slides").getBoundingClientRect(), out = [];
+    for (const [k, slide] of Reveal.getSlides().entries()) {
+        const i = Reveal.getIndices(slide);
+        Reveal.slide(i.h, i.v, 1e6);  // with every fragment shown
+        await new Promise(done => setTimeout(done, 20));
+        const r = slide.getBoundingClientRect();
+        const scrolls = slide.style.overflowY === "auto" && slide.scrollHeight > slide.clientHeight + 1;
+        const outside = r.bottom > box.bottom + 2 || r.top < box.top - 2;
+        out.push({slide: k + 1, scale: Number(slide.getAttribute("data-fit-scale") || 1),
+                  scrolls: scrolls, clipped: outside && !scrolls,
+                  heading: ((slide.querySelector("h1,h2,h3,h4") || {}).textContent || "").slice(0, 50)});
+    }
+    Reveal.slide(0, 0);
+    return out;
+}"""
+
+
+def slide_fits(page) -> list[dict]:
+    """Visit every slide; for each: the scale it was shrunk to, whether it scrolls, whether it is cut off."""
+    return page.evaluate(SLIDE_FITS_JS)
+
 
 @pytest.mark.browser
 @pytest.mark.parametrize("notebook", DECK_NOTEBOOKS, ids=[p.stem for p in DECK_NOTEBOOKS])
@@ -354,6 +377,8 @@ def test_deck_in_browser(notebook: Path, served_dir, browser):
         png = page.screenshot()
         (SCREENSHOTS / f"{notebook.stem}.png").write_bytes(png)
         assert distinct_colours(png, page) > 8, "the screenshot looks blank"
+        clipped = [f for f in slide_fits(page) if f["clipped"]]
+        assert clipped == [], f"slides cut off (neither fitted nor scrollable): {clipped}"
         for _ in range(100):  # so that every request is accounted for (cheaper than networkidle)
             if not in_flight:
                 break
@@ -365,3 +390,30 @@ def test_deck_in_browser(notebook: Path, served_dir, browser):
     assert external == [], f"requests to non-local hosts: {external}"
     assert failed == [], f"failed requests: {failed}"
     assert errors == [], f"JavaScript errors: {errors}"
+
+
+@pytest.mark.browser
+def test_tall_slides_shrink_to_fit_or_scroll(tmp_path: Path, served_dir, browser):
+    """A slide taller than the 700 px deck is shrunk (to 60% at least, still readable); one that is
+    taller even then scrolls inside the slide instead of being cut off; a short one is left alone."""
+    root, base_url = served_dir
+    lines = lambda n: "\n".join(f"x_{i} = {i}  # line {i}" for i in range(n))  # noqa: E731
+    nb = write_notebook(
+        tmp_path / "90_fit.ipynb",
+        [
+            ("markdown", "# Short\n\none line", "slide"),
+            ("code", lines(32), "slide"),  # about 1.3 slide heights: shrinks
+            ("code", lines(120), "slide"),  # several slide heights: scrolls
+        ],
+    )
+    deck = build_deck(nb, root)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(f"{base_url}/{deck.name}")
+        page.wait_for_function("() => window.Reveal && Reveal.isReady()")
+        short, medium, tall = slide_fits(page)
+    finally:
+        page.close()
+    assert short["scale"] == 1 and not short["scrolls"] and not short["clipped"], short
+    assert 0.6 < medium["scale"] < 1 and not medium["scrolls"] and not medium["clipped"], medium
+    assert tall["scale"] == pytest.approx(0.6) and tall["scrolls"] and not tall["clipped"], tall
