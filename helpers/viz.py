@@ -568,3 +568,384 @@ def padding_map(batches, ax=None, title: str | None = None, *, max_rows: int | N
     if title:
         ax.set_title(title)
     return ax
+
+
+def stacked_bars(
+    values,
+    groups,
+    ax=None,
+    title: str | None = None,
+    *,
+    ylabel: str | None = None,
+    percent: bool = False,
+    fmt: str = "{:.1f}",
+    min_label_share: float = 0.06,
+    colors=None,
+):
+    """Stacked bar chart: one bar per item of ``groups``, split into one segment per series.
+
+    ``values`` maps a series name (shown in the legend, e.g. "attention") to one number per group (e.g. per
+    model). ``percent=True`` scales every bar to 100 % so that bars of very different sizes compare. Each
+    segment that fills at least ``min_label_share`` of its bar gets its value written in it (formatted with
+    ``fmt``; with ``percent`` the share in %), and each bar its total on top. Returns the Axes.
+
+    Example:
+        >>> ax = stacked_bars({"embeddings": [23.8, 38.6], "layers": [85.0, 85.0]}, ["BERT", "GPT-2"],
+        ...                   title="toy", ylabel="millions")
+        >>> ax.get_title(), len(ax.patches)
+        ('toy', 4)
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    groups = [str(g) for g in groups]
+    series = {str(name): np.asarray([float(v) for v in vals]) for name, vals in dict(values).items()}
+    if not series:
+        raise ValueError("stacked_bars needs at least one series in values")
+    for name, vals in series.items():
+        if len(vals) != len(groups):
+            raise ValueError(f"series {name!r} has {len(vals)} values for {len(groups)} groups")
+        if (vals < 0).any():
+            raise ValueError(f"series {name!r} has negative values; stacked bars need values >= 0")
+    totals = np.sum(list(series.values()), axis=0)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4.5, 1.3 * len(groups) + 2.5), 4.2))
+    x = np.arange(len(groups))
+    bottom = np.zeros(len(groups))
+    scale = (
+        np.where(totals > 0, 100.0 / np.where(totals > 0, totals, 1.0), 0.0)
+        if percent
+        else np.ones(len(groups))
+    )
+    for k, (name, vals) in enumerate(series.items()):
+        heights = vals * scale
+        color = colors[k] if colors is not None else f"C{k}"
+        ax.bar(x, heights, 0.6, bottom=bottom, label=name, color=color, edgecolor="white", linewidth=0.6)
+        for i, (h, b) in enumerate(zip(heights, bottom, strict=True)):
+            share = vals[i] / totals[i] if totals[i] > 0 else 0.0
+            if share >= min_label_share:
+                text = f"{share:.0%}" if percent else fmt.format(vals[i])
+                ax.text(x[i], b + h / 2, text, ha="center", va="center", fontsize=7.5, color="black")
+        bottom = bottom + heights
+    if not percent:
+        for i, total in enumerate(totals):
+            ax.text(x[i], total, fmt.format(total), ha="center", va="bottom", fontsize=8, weight="bold")
+    ax.set_xticks(x, labels=groups)
+    ax.set_ylabel(ylabel or ("share of the total (%)" if percent else ""))
+    if title:
+        ax.set_title(title)
+    ax.set_ylim(0, 100 if percent else max(float(totals.max()), 1e-12) * 1.1)  # room for the totals on top
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend(
+        handles[::-1], labels[::-1], fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False
+    )
+    return ax
+
+
+def transformer_families(ax=None):
+    """Draw the three Transformer families side by side, each with the attention mask its layers use.
+
+    Encoder-only (BERT): every token sees every token (a full mask), one vector per token comes out.
+    Decoder-only (GPT-2, Llama): each token sees itself and the tokens before it (a lower-triangular, causal
+    mask), and the last layer scores the next token. Encoder-decoder (T5): an encoder as above, and a causal
+    decoder whose layers also attend to the encoder's output (cross-attention). Returns the Axes.
+
+    Example:
+        >>> ax = transformer_families()
+        >>> len(ax.patches) > 20
+        True
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(13, 5.6))
+    ax.set_xlim(0, 13)
+    ax.set_ylim(0, 5.9)
+    ax.axis("off")
+    colours = {"enc": "#CDE7F0", "dec": "#F4CCCC", "emb": "#EEEEEE", "out": "#FFF2CC"}
+
+    def box(x, y, w, h, text, colour, size=9, bold=False):
+        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
+                                    facecolor=colour, edgecolor="#333333", linewidth=1.0))  # fmt: skip
+        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size, linespacing=1.2,
+                weight="bold" if bold else "normal")  # fmt: skip
+
+    def arrow(start, end, colour="#333333", style="-|>"):
+        ax.add_patch(
+            FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, color=colour, linewidth=1.2)
+        )
+
+    def mask(x, y, causal, label, n=5, cell=0.17):
+        """A small n x n attention mask: dark = may attend (row = query, column = key)."""
+        for i in range(n):
+            for j in range(n):
+                allowed = j <= i or not causal
+                ax.add_patch(Rectangle((x + j * cell, y + (n - 1 - i) * cell), cell, cell,
+                                       facecolor="#3b6ea5" if allowed else "white", edgecolor="#999999",
+                                       linewidth=0.5))  # fmt: skip
+        ax.text(x + n * cell / 2, y - 0.12, label, ha="center", va="top", fontsize=7.5, color="#444444")
+
+    def column(x0, title, examples):
+        ax.text(x0 + 1.5, 5.65, title, ha="center", va="center", fontsize=12, weight="bold")
+        ax.text(
+            x0 + 1.5, 5.3, examples, ha="center", va="center", fontsize=8.5, style="italic", color="#444444"
+        )
+
+    # Encoder-only
+    x0 = 0.2
+    column(x0, "Encoder-only", "BERT, RoBERTa, MiniLM")
+    box(x0, 0.4, 2.1, 0.6, "token + position\nembeddings", colours["emb"])
+    box(x0, 1.35, 2.1, 1.9, "N x encoder layer\n\nself-attention\n(all tokens)\n+ MLP", colours["enc"])
+    box(
+        x0,
+        3.6,
+        2.1,
+        0.9,
+        "one vector per token\n-> classify, tag,\nembed, fill a mask",
+        colours["out"],
+        size=8,
+    )
+    arrow((x0 + 1.05, 1.0), (x0 + 1.05, 1.35))
+    arrow((x0 + 1.05, 3.25), (x0 + 1.05, 3.6))
+    mask(x0 + 2.25, 2.0, causal=False, label="sees all")
+
+    # Decoder-only
+    x0 = 4.45
+    column(x0, "Decoder-only", "GPT-2, Llama, SmolLM2")
+    box(x0, 0.4, 2.1, 0.6, "token embeddings\n(+ positions)", colours["emb"])
+    box(x0, 1.35, 2.1, 1.9, "N x decoder layer\n\ncausal self-attention\n(past tokens only)\n+ MLP",
+        colours["dec"])  # fmt: skip
+    box(x0, 3.6, 2.1, 0.9, "LM head: a score for\nevery vocabulary token\n-> the next token", colours["out"],
+        size=8)  # fmt: skip
+    arrow((x0 + 1.05, 1.0), (x0 + 1.05, 1.35))
+    arrow((x0 + 1.05, 3.25), (x0 + 1.05, 3.6))
+    mask(x0 + 2.25, 2.0, causal=True, label="sees the past")
+    arrow((x0 + 2.1, 4.05), (x0 + 2.45, 4.05), colour="#888888")
+    ax.text(x0 + 2.5, 4.05, "append the token,\nrun again", fontsize=7.5, va="center", color="#666666")
+
+    # Encoder-decoder
+    x0 = 8.75
+    column(x0 + 0.5, "Encoder-decoder", "T5, BART, Whisper, Marian")
+    w = 1.75
+    xd = x0 + 2.3  # the decoder column
+    box(x0, 0.4, w, 0.6, "source\nembeddings", colours["emb"], size=8)
+    box(x0, 1.35, w, 1.9, "N x encoder\nlayer\n\nself-attention\n(all) + MLP", colours["enc"], size=8.5)
+    box(xd, 0.4, w, 0.6, "target\nembeddings", colours["emb"], size=8)
+    box(xd, 1.35, w, 1.9, "N x decoder\nlayer\n\ncausal self-attn\n+ cross-attention\n+ MLP", colours["dec"],
+        size=8.5)  # fmt: skip
+    box(xd, 3.6, w, 0.9, "LM head\n-> next target\ntoken", colours["out"], size=8)
+    for x in (x0 + w / 2, xd + w / 2):
+        arrow((x, 1.0), (x, 1.35))
+    arrow((xd + w / 2, 3.25), (xd + w / 2, 3.6))
+    ax.add_patch(FancyArrowPatch((x0 + w / 2, 3.25), (xd, 2.75), connectionstyle="arc3,rad=-0.55",
+                                 arrowstyle="-|>", mutation_scale=12, color="#b45f06", linewidth=1.4))  # fmt: skip
+    ax.text(x0 + w / 2, 4.35, "encoder output,\nread by every\ndecoder layer\n(cross-attention)", ha="center",
+            va="center", fontsize=7.5, color="#b45f06")  # fmt: skip
+    ax.text(x0 + 2.0, 0.05, "input text -> output text (translate, summarise, transcribe)", ha="center",
+            fontsize=7.5, color="#444444")  # fmt: skip
+    return ax
+
+
+def training_curves(log_history, metrics=None, title: str | None = None, *, figsize=(11.0, 3.6)):
+    """Plot a Trainer's ``trainer.state.log_history``: losses on the left, evaluation metrics on the right.
+
+    Left panel: the training loss (rows with ``"loss"``, logged every ``logging_steps``) and the evaluation loss
+    (rows with ``"eval_loss"``), against the optimizer step. Right panel: the evaluation metrics named in
+    ``metrics`` (names with or without the ``eval_`` prefix; default: every ``eval_*`` number except the loss
+    and the timings), one line each; it is left out when nothing was evaluated. The summary row that ends a
+    run (``train_runtime`` ...) is ignored. Returns the Figure; its panels are ``fig.axes``.
+
+    Example:
+        >>> history = [{"loss": 1.1, "step": 10}, {"eval_loss": 1.0, "eval_accuracy": 0.5, "step": 10},
+        ...            {"loss": 0.9, "step": 20}, {"eval_loss": 0.95, "eval_accuracy": 0.6, "step": 20},
+        ...            {"train_runtime": 3.0, "train_loss": 1.0, "step": 20}]
+        >>> fig = training_curves(history, title="toy")
+        >>> len(fig.axes), fig.axes[1].get_lines()[0].get_label()
+        (2, 'accuracy')
+    """
+    import matplotlib.pyplot as plt
+
+    rows = [row for row in log_history if "step" in row and "train_runtime" not in row]
+    train = [(row["step"], row["loss"]) for row in rows if "loss" in row]
+    evals = [row for row in rows if any(key.startswith("eval_") for key in row)]
+    if not train and not evals:
+        raise ValueError("training_curves found no losses in the log history: set logging_steps and train")
+    timing = ("eval_runtime", "eval_samples_per_second", "eval_steps_per_second", "eval_loss")
+    if metrics is None:
+        numbers = {key for row in evals for key, value in row.items() if isinstance(value, int | float)}
+        names = sorted(key for key in numbers if key.startswith("eval_") and key not in timing)
+    else:
+        names = [name if name.startswith("eval_") else f"eval_{name}" for name in metrics]
+    panels = 2 if names else 1
+    fig, axes = plt.subplots(1, panels, figsize=figsize if panels == 2 else (figsize[0] / 2 + 1, figsize[1]))
+    axes = list(axes) if panels == 2 else [axes]
+    if train:
+        steps, losses = zip(*train, strict=True)
+        axes[0].plot(steps, losses, color="tab:blue", marker="o" if len(train) <= 30 else None, markersize=3,
+                     label="training loss")  # fmt: skip
+    eval_losses = [(row["step"], row["eval_loss"]) for row in evals if "eval_loss" in row]
+    if eval_losses:
+        steps, losses = zip(*eval_losses, strict=True)
+        axes[0].plot(steps, losses, color="tab:orange", marker="s", markersize=4, label="evaluation loss")
+    axes[0].set(xlabel="optimizer step", ylabel="loss", title="losses")
+    axes[0].legend(fontsize=8, frameon=False)
+    for name in names:
+        points = [(row["step"], row[name]) for row in evals if name in row]
+        if not points:
+            raise ValueError(f"no evaluation row of the log history has {name!r}; it has {sorted(evals[0])}")
+        steps, values = zip(*points, strict=True)
+        axes[1].plot(steps, values, marker="s", markersize=4, label=name.removeprefix("eval_"))
+    if names:
+        axes[1].set(xlabel="optimizer step", ylabel="metric", title="evaluation metrics")
+        axes[1].legend(fontsize=8, frameon=False)
+    for ax in axes:
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def reliability_diagram(
+    confidence,
+    correct,
+    n_bins: int = 10,
+    ax=None,
+    title: str | None = None,
+    *,
+    color: str = "tab:blue",
+    label: str | None = None,
+):
+    """Draw a reliability diagram: how often predictions are right, against how confident they were.
+
+    ``confidence`` holds each prediction's probability for the class it predicted (``probs.max(-1)``),
+    ``correct`` whether it was right (bools or 0/1), one per example. Confidences are cut into ``n_bins`` equal
+    bins (lo, hi]; each non-empty bin draws a bar up to its accuracy, a dot at its mean confidence, and the
+    number of examples in it. On the dashed diagonal a model is perfectly calibrated; bars below it are
+    over-confident, above it under-confident. ``label`` names the bars in the legend. Returns the Axes.
+
+    Example:
+        >>> ax = reliability_diagram([0.9, 0.8, 0.95, 0.6], [1, 0, 1, 1], n_bins=5, title="toy")
+        >>> ax.get_title()
+        'toy'
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    def as_array(values):
+        if hasattr(values, "detach"):
+            values = values.detach().float().cpu().numpy()
+        return np.asarray(values, dtype=float).ravel()
+
+    confidence, correct = as_array(confidence), as_array(correct)
+    if len(confidence) != len(correct) or len(confidence) == 0:
+        raise ValueError(f"reliability_diagram needs one correct/incorrect flag per confidence; got "
+                         f"{len(confidence)} confidences and {len(correct)} flags")  # fmt: skip
+    if ((confidence < 0) | (confidence > 1)).any():
+        raise ValueError("confidences must be probabilities in [0, 1]: pass softmax outputs, not logits")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 4.4))
+    edges = np.linspace(0, 1, n_bins + 1)
+    width = 1 / n_bins
+    which = np.clip(np.ceil(confidence * n_bins).astype(int) - 1, 0, n_bins - 1)  # bin (lo, hi], 0 in bin 0
+    ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=1, label="perfect calibration")
+    first = True
+    for b in range(n_bins):
+        inside = which == b
+        if not inside.any():
+            continue
+        accuracy, mean_conf = correct[inside].mean(), confidence[inside].mean()
+        ax.bar(edges[b], accuracy, width=width, align="edge", color=color, alpha=0.75, edgecolor="white",
+               label=(label or "accuracy in the bin") if first else None)  # fmt: skip
+        ax.plot([edges[b] + width / 2], [mean_conf], "o", color="tab:red", markersize=4,
+                label="mean confidence" if first else None)  # fmt: skip
+        ax.text(edges[b] + width / 2, min(accuracy, 0.93) + 0.02, f"{int(inside.sum())}", ha="center",
+                va="bottom", fontsize=7, color="#333333")  # fmt: skip
+        first = False
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("confidence (probability of the predicted class)")
+    ax.set_ylabel("accuracy")
+    # The legend goes under the axes, where it never hides a bar.
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, frameon=False,
+              handlelength=1.5, columnspacing=1.0)  # fmt: skip
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def interval_bars(
+    values,
+    labels,
+    intervals=None,
+    ax=None,
+    title: str | None = None,
+    *,
+    counts=None,
+    reference: float | None = None,
+    reference_label: str = "overall",
+    ylabel: str | None = None,
+    fmt: str = "{:.2f}",
+    color: str = "tab:blue",
+    ylim: tuple[float, float] | None = None,
+):
+    """Bar chart of one metric per slice (a label, a length bin, a group), with error bars and slice sizes.
+
+    ``values`` holds one number per item of ``labels``; ``intervals`` (optional) a ``(low, high)`` pair per
+    slice, drawn as an error bar (e.g. a bootstrap 95 % interval); ``counts`` (optional) the slice sizes,
+    written under the labels, since small slices give unreliable numbers; ``reference`` draws a horizontal
+    line (e.g. the metric on the whole test set). Each value is written at the foot of its bar. ``ylim``
+    defaults to a range that shows every interval with a margin (from 0 when the values are far from 1).
+    Returns the Axes.
+
+    Example:
+        >>> ax = interval_bars([0.9, 0.7], ["short", "long"], [(0.85, 0.95), (0.6, 0.8)], counts=[120, 40],
+        ...                    reference=0.85, title="toy")
+        >>> ax.get_title(), len(ax.patches)
+        ('toy', 2)
+    """
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    values = np.asarray([float(v) for v in values])
+    labels = [str(label) for label in labels]
+    if len(values) != len(labels):
+        raise ValueError(f"interval_bars got {len(values)} values for {len(labels)} labels")
+    if counts is not None:
+        if len(counts) != len(labels):
+            raise ValueError(f"interval_bars got {len(counts)} counts for {len(labels)} labels")
+        labels = [f"{label}\n(n={int(n):,})" for label, n in zip(labels, counts, strict=True)]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(4.0, 1.0 * len(labels) + 2.0), 3.6))
+    x = np.arange(len(values))
+    yerr = None
+    if intervals is not None:
+        bounds = np.asarray([[float(low), float(high)] for low, high in intervals])
+        if bounds.shape != (len(values), 2):
+            raise ValueError(f"interval_bars needs one (low, high) pair per value; got shape {bounds.shape}")
+        if ((bounds[:, 0] > values + 1e-12) | (bounds[:, 1] < values - 1e-12)).any():
+            raise ValueError("every interval (low, high) must contain its value")
+        yerr = np.vstack([values - bounds[:, 0], bounds[:, 1] - values])
+    ax.bar(x, values, 0.6, color=color, alpha=0.8, yerr=yerr, capsize=4, ecolor="#333333")
+    if ylim is None:
+        lows = values if yerr is None else values - yerr[0]
+        highs = values if yerr is None else values + yerr[1]
+        top = float(max(highs.max(), reference if reference is not None else -np.inf))
+        bottom = float(min(lows.min(), reference if reference is not None else np.inf))
+        margin = 0.08 * max(top - bottom, 0.05)
+        ylim = (max(0.0, bottom - margin) if bottom - margin > 0.25 * top else 0.0, top + margin)
+    ax.set_ylim(*ylim)
+    for xi, v in zip(x, values, strict=True):
+        ax.text(xi, ylim[0] + 0.03 * (ylim[1] - ylim[0]), fmt.format(v), ha="center", va="bottom", fontsize=8,
+                color="white", weight="bold")  # fmt: skip
+    if reference is not None:  # labelled at its right end, outside the bars
+        ax.axhline(reference, color="tab:red", linestyle="--", linewidth=1.2, label=reference_label)
+        ax.text(1.01, reference, f"{reference_label}\n{fmt.format(reference)}", transform=ax.get_yaxis_transform(),
+                color="tab:red", fontsize=7.5, va="center", ha="left")  # fmt: skip
+    ax.set_xticks(x, labels=labels, fontsize=8)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    return ax

@@ -1,0 +1,117 @@
+"""Wrong answers to the exercises of notebook 10 fail, with a message that names the mistake; right ones pass.
+
+The generic properties (the notebook's exercises match the registered checks, untouched -> "not attempted", a
+crash is reported, the reference solutions pass) are tested for every notebook in tests/test_exercise_banks.py.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from exercise_support import fails, passes  # noqa: E402
+
+import helpers.exercise_bank.nb10  # noqa: E402, F401  (registers the checks)
+
+# --------------------------------------------------------------------------- 10.1 compute_metrics
+
+
+def _metrics(eval_pred, average="macro", axis=-1, scale=1.0, key="macro_f1"):
+    from sklearn.metrics import f1_score
+
+    logits, labels = eval_pred
+    predictions = logits.argmax(axis=axis)
+    if predictions.shape != labels.shape:
+        predictions = np.resize(predictions, labels.shape)
+    return {"accuracy": scale * float((predictions == labels).mean()),
+            key: f1_score(labels, predictions, average=average)}  # fmt: skip
+
+
+def test_10_1_wrong_answers():
+    def in_place(eval_pred):
+        result = _metrics(eval_pred)
+        eval_pred.predictions[:] = 0
+        return result
+
+    def as_list(eval_pred):
+        return list(_metrics(eval_pred).values())
+
+    passes("10.1", _metrics)
+    passes("10.1", lambda p: {k: torch.tensor(v) for k, v in _metrics(p).items()})  # 0-d tensors are numbers
+    fails("10.1", lambda p: _metrics(p, average="weighted"), "weighted")
+    fails("10.1", lambda p: _metrics(p, average="micro"), "micro")
+    fails("10.1", lambda p: _metrics(p, axis=0), "argmax of its row")
+    fails("10.1", lambda p: _metrics(p, scale=100.0), "percentage")
+    fails("10.1", lambda p: _metrics(p, key="f1"), "'macro_f1'")
+    fails("10.1", in_place, "in place")
+    fails("10.1", as_list, "dict")
+
+
+# --------------------------------------------------------------------------- 10.2 optimizer steps
+
+
+def _steps(n_examples, batch_size, grad_accum, num_epochs):
+    return math.ceil(num_epochs * math.ceil(math.ceil(n_examples / batch_size) / grad_accum))
+
+
+def test_10_2_wrong_answers():
+    passes("10.2", _steps)
+    passes("10.2", lambda n, b, g, e: np.int64(_steps(n, b, g, e)))
+    fails("10.2", lambda n, b, g, e: math.ceil(n * e / (b * g)), "own short batch")
+    fails("10.2", lambda n, b, g, e: int(n * e // (b * g)), "round up")
+    fails("10.2", lambda n, b, g, e: math.ceil(e * math.ceil(n / b)), "counts batches")
+    fails("10.2", lambda n, b, g, e: float(_steps(n, b, g, e)), "return an int")
+    fails("10.2", lambda n, b, g, e: _steps(n, b, g, e) + 1, "expected")
+
+
+# --------------------------------------------------------------------------- 10.3 class weights
+
+
+def _weights(labels, num_classes):
+    counts = torch.bincount(torch.as_tensor(labels), minlength=num_classes)
+    return len(labels) / (num_classes * counts.float())
+
+
+def test_10_3_wrong_answers():
+    def sorts_in_place(labels, num_classes):
+        labels.sort()
+        return _weights(labels, num_classes)
+
+    passes("10.3", _weights)
+    fails("10.3", lambda y, k: 1 / torch.bincount(torch.as_tensor(y), minlength=k).float(), "average weight")
+    fails("10.3", lambda y, k: _weights(y, k) / _weights(y, k).sum(), "average weight")
+    fails("10.3", lambda y, k: torch.bincount(torch.as_tensor(y), minlength=k).float() / len(y), "rare")
+    fails("10.3", lambda y, k: _weights(y, k).tolist(), "torch tensor")
+    fails("10.3", lambda y, k: torch.bincount(torch.as_tensor(y), minlength=k), "dtype")
+    fails("10.3", lambda y, k: _weights(y, k)[None], "shape")
+    fails("10.3", sorts_in_place, "changed the list")
+
+
+# --------------------------------------------------------------------------- 10.4 weighted loss
+
+
+def _loss(logits, labels, class_weights, num_items_in_batch):
+    return F.cross_entropy(logits, labels, weight=class_weights, reduction="sum") / num_items_in_batch
+
+
+def test_10_4_wrong_answers():
+    passes("10.4", _loss)
+    fails("10.4", lambda x, y, w, n: F.cross_entropy(x, y, weight=w), "weighted *mean*")
+    fails(
+        "10.4",
+        lambda x, y, w, n: F.cross_entropy(x, y, weight=w, reduction="sum") / len(y),
+        "micro-batch only",
+    )
+    fails("10.4", lambda x, y, w, n: F.cross_entropy(x, y, reduction="sum") / n, "ignores the class weights")
+    fails("10.4", lambda x, y, w, n: (F.cross_entropy(x, y, reduction="none") * w[x.argmax(-1)]).sum() / n,
+          "predicted")  # fmt: skip
+    fails("10.4", lambda x, y, w, n: F.cross_entropy(x, y, weight=w, reduction="none") / n, "0-d")
+    fails("10.4", lambda x, y, w, n: _loss(x, y, w, n).detach(), "require grad")
+    fails("10.4", lambda x, y, w, n: _loss(x, y, w, n).item(), "torch tensor")
