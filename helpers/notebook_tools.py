@@ -210,7 +210,7 @@ def notebook_table() -> str:
             )
             t = measured.get(e.id, {})
             smoke, cpu = format_seconds(t.get("smoke")), format_seconds(t.get("cpu"))
-            results = "; ".join(f"{k} {v}" for k, v in t.get("results", {}).get("cpu", {}).items())
+            results = "; ".join(f"{k}: **{v}**" for k, v in t.get("results", {}).get("cpu", {}).items())
         else:
             name, badges, smoke, cpu, results = f"{e.title} *(planned)*", "", "", "", ""
         rows.append(f"| {e.id} | {name} | {e.level} | {badges} | {smoke} | {cpu} | {results} |")
