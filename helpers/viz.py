@@ -158,6 +158,29 @@ def similarity_heatmap(
     return ax
 
 
+def _bar_series(values, groups, caller: str):
+    """``groups`` as strings and ``values`` as {series name: float array}, checked: one value per group."""
+    import numpy as np
+
+    groups = [str(g) for g in groups]
+    series = {str(name): np.asarray([float(v) for v in vals]) for name, vals in dict(values).items()}
+    if not series:
+        raise ValueError(f"{caller} needs at least one series in values")
+    for name, vals in series.items():
+        if len(vals) != len(groups):
+            raise ValueError(f"series {name!r} has {len(vals)} values for {len(groups)} groups")
+    return groups, series
+
+
+def _as_float_array(values):
+    """A 1-D float NumPy array from a list, an array or a tensor (on any device)."""
+    import numpy as np
+
+    if hasattr(values, "detach"):
+        values = values.detach().float().cpu().numpy()
+    return np.asarray(values, dtype=float).ravel()
+
+
 def grouped_bars(
     values,
     groups,
@@ -184,13 +207,7 @@ def grouped_bars(
     import matplotlib.pyplot as plt
     import numpy as np
 
-    groups = [str(g) for g in groups]
-    series = {str(name): [float(v) for v in vals] for name, vals in dict(values).items()}
-    if not series:
-        raise ValueError("grouped_bars needs at least one series in values")
-    for name, vals in series.items():
-        if len(vals) != len(groups):
-            raise ValueError(f"series {name!r} has {len(vals)} values for {len(groups)} groups")
+    groups, series = _bar_series(values, groups, "grouped_bars")
     if ax is None:
         _, ax = plt.subplots(figsize=(max(4.0, 1.1 * len(groups) * max(2, len(series)) * 0.6 + 2), 3.8))
     x = np.arange(len(groups))
@@ -305,9 +322,7 @@ def loss_curve(
     import matplotlib.pyplot as plt
     import numpy as np
 
-    if hasattr(losses, "detach"):
-        losses = losses.detach().float().cpu().numpy()
-    losses = np.asarray(losses, dtype=float).ravel()
+    losses = _as_float_array(losses)
     if losses.size == 0:
         raise ValueError("loss_curve got no losses: record loss.item() at each training step first")
     if ax is None:
@@ -598,13 +613,8 @@ def stacked_bars(
     import matplotlib.pyplot as plt
     import numpy as np
 
-    groups = [str(g) for g in groups]
-    series = {str(name): np.asarray([float(v) for v in vals]) for name, vals in dict(values).items()}
-    if not series:
-        raise ValueError("stacked_bars needs at least one series in values")
+    groups, series = _bar_series(values, groups, "stacked_bars")
     for name, vals in series.items():
-        if len(vals) != len(groups):
-            raise ValueError(f"series {name!r} has {len(vals)} values for {len(groups)} groups")
         if (vals < 0).any():
             raise ValueError(f"series {name!r} has negative values; stacked bars need values >= 0")
     totals = np.sum(list(series.values()), axis=0)
@@ -833,12 +843,7 @@ def reliability_diagram(
     import matplotlib.pyplot as plt
     import numpy as np
 
-    def as_array(values):
-        if hasattr(values, "detach"):
-            values = values.detach().float().cpu().numpy()
-        return np.asarray(values, dtype=float).ravel()
-
-    confidence, correct = as_array(confidence), as_array(correct)
+    confidence, correct = _as_float_array(confidence), _as_float_array(correct)
     if len(confidence) != len(correct) or len(confidence) == 0:
         raise ValueError(f"reliability_diagram needs one correct/incorrect flag per confidence; got "
                          f"{len(confidence)} confidences and {len(correct)} flags")  # fmt: skip
