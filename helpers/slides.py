@@ -154,15 +154,13 @@ require(
             height: {{ reveal_height }},
         });
 
+        // Re-render the new slide's math, then fit the slide to its rendered size (fitSlide: below).
         var rerenderMath = function () {
             if (window.MathJax && MathJax.Hub) {
-                MathJax.Hub.Queue(["Rerender", MathJax.Hub, Reveal.getCurrentSlide()]);
+                MathJax.Hub.Queue(["Rerender", MathJax.Hub, Reveal.getCurrentSlide()], fitSlide);
             }
         };
         Reveal.on("slidechanged", rerenderMath);
-        Reveal.on("slidechanged", function () {
-            if (window.MathJax && MathJax.Hub) { MathJax.Hub.Queue(fitSlide); }
-        });
 
         var baseTitle = document.title;
         var showNumber = function () {
