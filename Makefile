@@ -15,7 +15,7 @@ export OMP_NUM_THREADS ?= 2
 export TOKENIZERS_PARALLELISM := false
 export GRADIO_ANALYTICS_ENABLED := False
 # Re-install when a requirements file or pyproject.toml changes.
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
 
 .PHONY: lab test setup zoo kernel slides bench lint format solutions timings readme clean help
 
@@ -27,12 +27,14 @@ help:
 	@echo "make bench    run the benchmarks in benchmarks/"
 	@echo "make lint     ruff check + format check"
 
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# torch first, pinned: a plain `torch` on Linux pulls a multi-GB CUDA build
 	$(PY) -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$$(grep -E '^torch==' requirements.txt)"
 	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	@# packages whose declared dependencies would downgrade the pins (see the file for why each is safe)
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install --quiet --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
@@ -80,8 +82,8 @@ test: setup
 	$(PY) -m helpers.zoo prepare
 	$(MAKE) --no-print-directory lint
 	$(PY) -m helpers.notebook_tools solutions
-	HF_HUB_OFFLINE=1 LAB_PROFILE=smoke $(PY) -m pytest tests notebooks/_solutions_*.ipynb --nbmake \
+	HF_HUB_OFFLINE=1 LAB_PROFILE=smoke $(PY) -m pytest tests build/solutions/_solutions_*.ipynb --nbmake \
 		--nbmake-timeout=600 --cov=helpers --cov-report=term-missing:skip-covered -p no:cacheprovider
 
 clean:
-	rm -rf build notebooks/_solutions_*.ipynb slides/*.slides.html test-reports .pytest_cache .coverage
+	rm -rf build slides/*.slides.html test-reports .pytest_cache .coverage

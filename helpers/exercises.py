@@ -20,6 +20,8 @@ check can never pass whatever you write.
 from __future__ import annotations
 
 import importlib
+import math
+import numbers
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,6 +112,83 @@ def attempt(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     if is_placeholder(result):
         raise NotAttempted()
     return result
+
+
+def _one_value(value: Any, what: str) -> Any:
+    """A 0-d or one-element tensor / NumPy array -> its Python scalar; anything else unchanged."""
+    if hasattr(value, "shape") and hasattr(value, "tolist"):  # torch.Tensor, numpy.ndarray
+        size = getattr(value, "numel", None)
+        count = size() if callable(size) else getattr(value, "size", None)
+        if count != 1:
+            raise Fail(f"{what} should be one number, got an array of shape {tuple(value.shape)}.")
+        return value.reshape(()).tolist() if hasattr(value, "reshape") else value.item()
+    if hasattr(value, "item") and not isinstance(value, numbers.Number):
+        return value.item()
+    return value
+
+
+def as_int(value: Any, what: str = "your answer") -> int:
+    """The learner's answer as a Python ``int``, or ``Fail`` saying why it is not a whole number.
+
+    The one rule every exercise check uses: Python ints, NumPy integers, whole floats (``3.0``) and
+    one-element tensors or arrays are accepted; ``True``/``False``, fractions, NaN and non-numbers are not.
+
+    Example:
+        >>> import numpy as np, torch
+        >>> as_int(3), as_int(np.int64(3)), as_int(torch.tensor([3])), as_int(3.0)
+        (3, 3, 3, 3)
+        >>> as_int(True)
+        Traceback (most recent call last):
+        ...
+        helpers.exercises.Fail: your answer should be a whole number, got bool: True.
+    """
+    value = _one_value(value, what)
+    if hasattr(value, "item") and isinstance(value, numbers.Number):  # numpy scalar
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise Fail(f"{what} should be a whole number, got {type(value).__name__}: {value!r}.")
+    if isinstance(value, float) and (math.isnan(value) or not value.is_integer()):
+        raise Fail(f"{what} should be a whole number, got {value!r}.")
+    return int(value)
+
+
+def as_float(value: Any, what: str = "your answer") -> float:
+    """The learner's answer as a Python ``float``, or ``Fail`` saying why it is not one finite number.
+
+    Accepts ints, floats, NumPy scalars and one-element tensors or arrays (``np.quantile(x, 0.5)`` included);
+    rejects ``True``/``False``, NaN and non-numbers.
+
+    Example:
+        >>> import numpy as np
+        >>> as_float(np.float32(0.5)), as_float(np.array([2])), as_float(1)
+        (0.5, 2.0, 1.0)
+    """
+    value = _one_value(value, what)
+    if hasattr(value, "item") and isinstance(value, numbers.Number):
+        value = value.item()
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise Fail(f"{what} should be one number, got {type(value).__name__}: {value!r}.")
+    value = float(value)
+    if math.isnan(value):
+        raise Fail(f"{what} is NaN: a division by zero somewhere?")
+    return value
+
+
+def as_int_list(value: Any, what: str = "your answer") -> list[int]:
+    """The learner's answer as a list of ints: lists, tuples, 1-d tensors and arrays are accepted.
+
+    Example:
+        >>> import torch
+        >>> as_int_list(torch.tensor([1, 2])), as_int_list((3, 4.0))
+        ([1, 2], [3, 4])
+    """
+    if hasattr(value, "tolist") and not isinstance(value, numbers.Number):
+        if len(getattr(value, "shape", (0,))) != 1:
+            raise Fail(f"{what} should be a flat list of ints, got shape {tuple(value.shape)}.")
+        value = value.tolist()
+    if not isinstance(value, list | tuple):
+        raise Fail(f"{what} should be a list of ints, got {type(value).__name__}.")
+    return [as_int(v, f"{what}[{i}]") for i, v in enumerate(value)]
 
 
 def _load_bank(exercise_id: str) -> None:

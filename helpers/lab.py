@@ -12,6 +12,7 @@ statements, so the same code runs in CI (``smoke``), on a laptop (``cpu``) and o
 from __future__ import annotations
 
 import importlib.metadata
+import logging
 import os
 import random
 import socket
@@ -261,6 +262,9 @@ def setup(notebook: str, seed: int = 0, profile: str | None = None, quiet: bool 
         os.environ["HF_HUB_OFFLINE"] = "1"
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    # bitsandbytes (imported by peft whenever it is installed) warns on CPUs with AVX512-BF16 that it cannot
+    # fetch an optional faster 4-bit kernel from the Hub; its built-in fallback works, and no learner can act on it.
+    logging.getLogger("bitsandbytes.backends.cpu.ops").setLevel(logging.ERROR)
     set_seed(seed)
     cfg = LabConfig(
         notebook=notebook,

@@ -144,10 +144,14 @@ def test_catalog_helpers():
 
 def test_cli_new_refuses_existing(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(nt, "NOTEBOOKS_DIR", tmp_path)
+    monkeypatch.setattr(nt, "SOLUTIONS_DIR", tmp_path / "build" / "solutions")
     assert nt.main(["new", "07"]) == 0
     assert (tmp_path / "07_datasets.ipynb").exists()
     assert nt.main(["new", "07"]) == 1
     assert nt.main(["sync"]) == 0 and "unchanged: 07_datasets.ipynb" in capsys.readouterr().out
     assert nt.main(["strip"]) == 0
     assert nt.main(["solutions"]) == 0
-    assert (tmp_path / "_solutions_07_datasets.ipynb").exists()
+    assert (tmp_path / "build" / "solutions" / "_solutions_07_datasets.ipynb").exists()
+    assert not list(tmp_path.glob("_solutions_*")), "solution copies never go next to the lessons"
+    assert nt.main(["solutions", "08"]) == 0  # only the named notebooks; 07's copy stays
+    assert (tmp_path / "build" / "solutions" / "_solutions_07_datasets.ipynb").exists()
