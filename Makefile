@@ -15,9 +15,9 @@ export OMP_NUM_THREADS ?= 2
 export TOKENIZERS_PARALLELISM := false
 export GRADIO_ANALYTICS_ENABLED := False
 # Re-install when a requirements file or pyproject.toml changes.
-STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt requirements-dev.txt pyproject.toml | cksum | cut -d' ' -f1)
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-nodeps.txt requirements-dev.txt constraints.txt pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: lab test setup zoo kernel slides bench lint format solutions timings readme clean help
+.PHONY: lab test setup zoo kernel slides bench lint format solutions timings readme lock clean help
 
 help:
 	@echo "make lab      set up (.venv, pinned stack, offline zoo, Jupyter kernel) and open JupyterLab"
@@ -27,12 +27,13 @@ help:
 	@echo "make bench    run the benchmarks in benchmarks/"
 	@echo "make lint     ruff check + format check"
 
-$(STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt pyproject.toml
+$(STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt constraints.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	@# torch first, pinned: a plain `torch` on Linux pulls a multi-GB CUDA build
 	$(PY) -m pip install --quiet $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) "$$(grep -E '^torch==' requirements.txt)"
-	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt
+	@# constraints.txt pins the whole tree: pip resolves in a minute instead of backtracking for ten
+	$(PY) -m pip install --quiet -r requirements.txt -r requirements-dev.txt -c constraints.txt
 	@# packages whose declared dependencies would downgrade the pins (see the file for why each is safe)
 	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
 	$(PY) -m pip install --quiet --no-deps -e .
@@ -73,6 +74,13 @@ bench: setup zoo
 
 timings: setup zoo
 	$(PY) scripts/time_notebooks.py --profile $(or $(PROFILE),smoke)
+
+# Re-pin the whole dependency tree after changing a requirements file (uv resolves it in seconds).
+lock: setup
+	$(VENV)/bin/uv pip compile requirements.txt requirements-dev.txt --universal --python-version 3.11 \
+		--no-header --no-annotate -q -o build/constraints.body
+	{ sed -n '1,/^[^#]/{/^#/p}' constraints.txt; cat build/constraints.body; } > build/constraints.txt
+	mv build/constraints.txt constraints.txt && rm build/constraints.body
 
 readme: setup
 	$(PY) -m helpers.notebook_tools readme
