@@ -24,7 +24,7 @@ help:
 	@echo "make test     everything CI runs: lint, unit tests, notebooks (smoke, offline), slides, browser checks"
 	@echo "make zoo      prepare the offline models and data (idempotent)"
 	@echo "make slides   build one offline HTML deck per notebook into slides/"
-	@echo "make bench    run the benchmarks in benchmarks/"
+	@echo "make bench    run the benchmarks in benchmarks/ (BENCH=\"threads lora\" for some)"
 	@echo "make lint     ruff check + format check"
 
 $(STAMP): requirements.txt requirements-nodeps.txt requirements-dev.txt constraints.txt pyproject.toml
@@ -70,7 +70,7 @@ format: setup
 	$(VENV)/bin/ruff check --fix .
 
 bench: setup zoo
-	$(PY) -m benchmarks
+	$(PY) -m benchmarks $(BENCH)
 
 timings: setup zoo
 	$(PY) scripts/time_notebooks.py --profile $(or $(PROFILE),smoke)
