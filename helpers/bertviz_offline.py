@@ -8,7 +8,7 @@ see the README there)::
     from transformers import AutoModel, AutoTokenizer
     from helpers.bertviz_offline import head_view_offline
 
-    model = AutoModel.from_pretrained(model_id, attn_implementation="eager")   # eager: sdpa returns no weights
+    model = AutoModel.from_pretrained(model_id, attn_implementation="eager")  # sdpa returns no weights
     inputs = tokenizer("The cat sat on the mat.", return_tensors="pt")
     attentions = model(**inputs, output_attentions=True).attentions           # one (1, heads, T, T) per layer
     tokens = tokenizer.convert_ids_to_tokens(inputs["input_ids"][0])
@@ -38,8 +38,8 @@ _REQUIRE_CONFIG = re.compile(r"require\.config\(\s*\{.*?\}\s*\)\s*;", re.DOTALL)
 _INLINE_SCRIPT = re.compile(r"(<script\b[^>]*>)(.*?)(</script>)", re.DOTALL | re.IGNORECASE)
 _SOURCE_MAP = re.compile(r"^\s*//[#@]\s*sourceMappingURL=.*$", re.MULTILINE)
 _PARAMS = "const params = "  # where head_view.js receives its data (bertviz fills in json.dumps(params))
-# head_view.js says `const params = PYTHON_PARAMS; // HACK: PYTHON_PARAMS is a template marker ...` and bertviz
-# replaces BOTH occurrences, so a second copy of all the data sits in that comment: drop the comment.
+# head_view.js says `const params = PYTHON_PARAMS; // HACK: PYTHON_PARAMS is a template marker ...` and
+# bertviz replaces BOTH occurrences, so a second copy of all the data sits in that comment: drop the comment.
 _DATA_COMMENT = re.compile(r"//\s*HACK:[^\n]*")
 
 
@@ -55,7 +55,8 @@ def library_source(name: str) -> str:
     path = LIBRARIES[name]
     if not path.is_file():
         raise FileNotFoundError(
-            f"{path} is missing: reinstall the course helpers (`pip install -e .`) or see helpers/assets/js/README.md"
+            f"{path} is missing: reinstall the course helpers (`pip install -e .`) or see "
+            "helpers/assets/js/README.md"
         )
     source = _SOURCE_MAP.sub("", path.read_text(encoding="utf-8"))
     return source.replace("</script", "<\\/script")  # would end the <script> element early
@@ -127,8 +128,8 @@ def make_offline(html: str, decimals: int | None = None) -> str:
         except importlib.metadata.PackageNotFoundError:
             version = "unknown"
         raise ValueError(
-            "This does not look like bertviz head-view HTML (expected one script with require.config(...) and "
-            f"requirejs(...)). helpers.bertviz_offline was written for bertviz 1.4.1; you have {version}."
+            "This does not look like bertviz head-view HTML (expected one script with require.config(...) "
+            f"and requirejs(...)). helpers.bertviz_offline was written for bertviz 1.4.1; you have {version}."
         )
     match = scripts[0]
     body = _REQUIRE_CONFIG.sub("/* CDN paths removed: d3 and jQuery are inlined above */", match.group(2))

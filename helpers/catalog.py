@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-# The public repository the Colab / Kaggle badges point at. Change it here (and run
-# `python -m helpers.notebook_tools sync`) if you fork the course.
+# The public repository the Colab / Kaggle badges point at, and that the notebooks' setup cell clones there.
+# Change it here (and run `python -m helpers.notebook_tools sync`) if you fork the course. Without a change,
+# the environment variables LAB_REPO (any git URL or path: a fork, a mirror) and LAB_BRANCH override them at
+# run time, in the setup cell.
 GITHUB_REPO = "transformers-lab/transformers-lab"
 BRANCH = "main"
+REPO_ENV, BRANCH_ENV = "LAB_REPO", "LAB_BRANCH"
 TIMINGS_FILE = Path(__file__).with_name("timings.json")
 
 
@@ -169,15 +172,92 @@ CATALOG: list[Entry] = [
        "Notebook 11 (its fine-tuned BBC News classifier; rebuilt in a minute if missing) or notebook 10 (the Trainer). "
        "Notebook 05 (pipelines, chat models) helps."),
     _e("13", "accelerate_distributed", "Accelerate and distributed training", "advanced",
-       "accelerate, DDP with real processes, mixed precision, FSDP and DeepSpeed configs."),
+       "One training loop from one process to several: accelerate, data parallelism with real processes, "
+       "mixed precision, where training memory goes, big-model inference, and sharding with FSDP and DeepSpeed.",
+       ["Turn a plain PyTorch training loop into an accelerate loop (prepare, backward, accumulate, "
+        "gather_for_metrics, save_state/load_state), and launch it from a notebook with notebook_launcher",
+        "Train with data parallelism in two real processes (torchrun, accelerate launch) and prove it: each "
+        "process sees its own shard, the weights are identical everywhere, the result equals one process with "
+        "the doubled batch",
+        "Measure what a DDP step spends on communication, and catch the launch settings that silently start "
+        "one process, or unconnected copies",
+        "Train in bf16 mixed precision, measuring the dtypes inside the forward pass, the speed and the loss; "
+        "know why fp16 needs a gradient scaler, and what asking for it on a CPU does",
+        "Account for training memory (weights, gradients, optimizer states, activations): estimate it, measure "
+        "it, and trade time for memory with activation checkpointing",
+        "Run a model in less memory than it needs with device_map=\"auto\" and offloading; shard training with "
+        "FSDP2 for real, and write the FSDP and DeepSpeed ZeRO configs for one machine or several"],
+       "Notebook 10 (the Trainer: gradient accumulation, checkpoints) or notebook 11 (fine-tuning a classifier), "
+       "and a PyTorch training loop you could write yourself. Notebook 03 (a model's memory) helps."),
     _e("14", "training_tokenizers", "Training your own tokenizer", "advanced",
-       "Training BPE, WordPiece and Unigram tokenizers on a real corpus with the tokenizers library."),
+       "BPE, WordPiece and Unigram trained from scratch on tweets and news, a pretrained tokenizer adapted to a "
+       "new domain and extended with new tokens, and a tiny language model that shows what it buys.",
+       ["Build a tokenizer stage by stage with the tokenizers library (normalizer, byte-level or whitespace "
+        "pre-tokenizer, BPE, WordPiece or Unigram trainer, post-processor template, decoder), then save, "
+        "reload, wrap it for transformers and round-trip it through save_pretrained and AutoTokenizer",
+        "Retrain a pretrained tokenizer for a new domain with train_new_from_iterator, and measure fertility "
+        "and [UNK] rate on held-out tweets against the original, across vocabulary sizes",
+        "Add tokens and special tokens to a pretrained tokenizer, resize the model's embeddings, measure how "
+        "the new rows are initialised, and avoid the traps (no resize, tokens that split words)",
+        "Pre-train a tiny language model from a config with a domain tokenizer and with generic ones on the "
+        "same text and budget, and compare them fairly by loss per character",
+        "Train the same kind of tokenizer with the SentencePiece library, and explain why byte-level BPE "
+        "never needs [UNK]"],
+       "Notebook 06 (tokenizers: WordPiece, byte-level BPE and Unigram, special tokens, round trips). "
+       "Notebook 09 (building a model from its config) helps; a little PyTorch (a training loop)."),
     _e("15", "custom_architectures", "Custom architectures", "advanced",
-       "Writing your own PreTrainedModel and config that work with Auto classes and the Trainer."),
+       "Your own config and model classes as real transformers citizens: Auto classes, save and reload, the "
+       "Trainer; new heads on a pretrained encoder, a multi-task model, and sharing custom code safely.",
+       ["Write a PretrainedConfig and a PreTrainedModel subclass (weight init, post_init, base_model_prefix), "
+        "register them with AutoConfig, AutoModel and AutoModelForSequenceClassification, and prove that a "
+        "save_pretrained / from_pretrained round trip gives identical outputs",
+        "Train your own architecture with the Trainer, unchanged",
+        "Reuse a pretrained encoder as the backbone of your own model, switch its attention implementation, and "
+        "freeze and unfreeze it without falling into the Trainer's optimizer trap",
+        "Put a regression head on a real continuous target, know which loss problem_type makes the library "
+        "pick, and judge the result against a mean and a linear baseline",
+        "Build a multi-task model (one encoder, a topic head and a sentiment head) with its own batching scheme "
+        "and loss weighting, and evaluate it on both tasks",
+        "Share custom code with register_for_auto_class, read what trust_remote_code=True would execute, and "
+        "load custom models the safe way instead"],
+       "Notebooks 04 (Auto classes, heads, load reports), 09 (configs and model classes) and 10 (the Trainer). "
+       "Notebook 01 (attention by hand) helps."),
     _e("16", "lora_peft", "LoRA and parameter-efficient fine-tuning", "advanced",
-       "LoRA with peft: what it trains, how much it saves, merging and serving adapters."),
+       "LoRA written from scratch and checked against peft; LoRA, full fine-tuning, a head alone, prompt and "
+       "prefix tuning, IA3 and DoRA measured on one task; adapters as files; a chat model instruction-tuned "
+       "with TRL.",
+       ["Write a LoRA layer from scratch, prove it computes what peft's does, and explain rank, alpha, scaling "
+        "and why B starts at zero",
+        "Compare LoRA, full fine-tuning and training the head alone on the same data and budget: trainable "
+        "parameters, peak memory, time per step, accuracy and size on disk",
+        "Try prompt tuning, prefix tuning, IA3 and DoRA on the same task, know which work poorly at small "
+        "scale, and avoid the generate() trap of prompt and prefix tuning",
+        "Save, load and switch adapters on one base model, and merge one into the weights with unchanged outputs",
+        "Instruction-tune a chat model (SmolLM2) with LoRA and TRL's SFTTrainer, measure it before and after, "
+        "and know what QLoRA adds"],
+       "Notebook 11 (fine-tuning the BBC classifier with the Trainer) and notebook 02's LoRA step. "
+       "Notebooks 10 (the Trainer) and 12 (evaluation) help."),
     _e("17", "hub", "Sharing on the Hub", "advanced",
-       "Model cards, pushing and versioning, tokens from the environment, safetensors."),
+       "A model's life on the Hub, run for real on a local Hub mirror: repositories, commits, branches, tags, "
+       "pull requests and pinned revisions, model and dataset cards, tokens, the cache, and a Gradio Space.",
+       ["Explain what a Hub repository is (git commits, branches, tags, pull requests behind an HTTP API), and pin "
+        "a revision when you load a model",
+        "Run a model's life cycle offline: a local Hub mirror (olah) on 127.0.0.1, releases pushed with git, "
+        "and every revision read back through huggingface_hub and transformers",
+        "Point huggingface_hub at another endpoint without breaking the session: where HF_ENDPOINT and "
+        "HF_HUB_OFFLINE are read, and how to scope them",
+        "Write model and dataset cards (ModelCardData, DatasetCardData, evaluation results from measured "
+        "numbers, intended use, limitations, bias) and validate them by loading them back",
+        "Keep tokens in the environment (HF_TOKEN, login() with no token in the notebook), out of git and "
+        "out of saved outputs",
+        "Read and clean the cache: scan_cache_dir, snapshots, blobs and refs, deleting revisions",
+        "Lay out a Gradio Space (app.py, requirements.txt, README front matter) and run it locally on a pinned "
+        "revision",
+        "Use the upload API on the real Hub (create_repo, upload_folder, push_to_hub, create_tag, branches, pull "
+        "requests) behind an explicit opt-in, and know which calls cannot run offline"],
+       "Notebook 11 (its fine-tuned BBC News classifier; rebuilt in a minute if missing) and notebook 03 (the "
+       "cache, offline mode). Notebook 12 helps (where the card's numbers come from). Some git on the command "
+       "line helps; every command used is explained."),
     _e("18", "deployment", "Deployment: Gradio, FastAPI, ONNX, quantization", "advanced",
        "A web demo, an HTTP service, an ONNX export and a quantized model, each tested for real."),
     _e("19", "integrations", "Integrations: FAISS and friends", "advanced",

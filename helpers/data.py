@@ -22,12 +22,17 @@ from pathlib import Path
 import numpy as np
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Sequence, Value
 
-from helpers.zoo import _hub_online, require_package
+from helpers.zoo.registry import hub_online, require_package
 
 SEED = 42
 BBC_LABELS = ["business", "entertainment", "politics", "sport", "tech"]
-BBC_FOLDERS = {"business": "business", "entertainment": "entertainment", "politics": "politics",
-               "sport": "sports", "tech": "tech"}  # fmt: skip
+BBC_FOLDERS = {
+    "business": "business",
+    "entertainment": "entertainment",
+    "politics": "politics",
+    "sport": "sports",
+    "tech": "tech",
+}
 BBC_SIZE = 2225
 SENTIMENT_LABELS = ["negative", "neutral", "positive"]
 
@@ -35,8 +40,8 @@ SENTIMENT_LABELS = ["negative", "neutral", "positive"]
 def _split(ds: Dataset, validation: float, test: float, stratify: str | None) -> DatasetDict:
     """Fixed train/validation/test split (seeded; stratified on ``stratify`` when given).
 
-    The indices are computed with scikit-learn on the label column read once as an array: datasets'
-    own ``train_test_split(stratify_by_column=...)`` reads the column row by row (about a minute for 38k rows).
+    The indices are computed with scikit-learn on the label column read once as an array: datasets' own
+    ``train_test_split(stratify_by_column=...)`` reads the column row by row (about a minute for 38k rows).
     """
     from sklearn.model_selection import train_test_split
 
@@ -56,7 +61,7 @@ def _check_source(source: str) -> str:
     if source not in ("auto", "offline", "hub"):
         raise ValueError(f"source must be 'auto', 'offline' or 'hub'; got {source!r}")
     if source == "auto":
-        return "hub" if _hub_online() else "offline"
+        return "hub" if hub_online() else "offline"
     return source
 
 

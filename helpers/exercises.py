@@ -69,11 +69,11 @@ def exercise(exercise_id: str, hint: str) -> Callable[[Callable[[Any], None]], C
     """Register a check. The decorated function receives the learner's answer and raises ``Fail`` if wrong.
 
     Example:
-        >>> @exercise("00.1", hint="Two plus two.")
+        >>> @exercise("00.5", hint="Two plus two.")
         ... def _(answer):
         ...     if answer != 4:
         ...         raise Fail(f"got {answer}")
-        >>> check("00.1", 4, quiet=True).status
+        >>> check("00.5", 4, quiet=True).status
         'pass'
     """
 
@@ -206,7 +206,9 @@ def check(exercise_id: str, answer: Any, quiet: bool = False) -> CheckResult:
     """Check an exercise answer and print the outcome. Never raises for a wrong or missing answer.
 
     Example:
-        >>> check("00.1", ..., quiet=True).status
+        >>> @exercise("00.6", hint="Any answer.")
+        ... def _(answer): ...
+        >>> check("00.6", ..., quiet=True).status
         'not attempted'
     """
     _load_bank(exercise_id)
@@ -244,8 +246,11 @@ def last_result(exercise_id: str) -> CheckResult:
     """The most recent result for ``exercise_id`` (used by the tests that run the reference solutions).
 
     Example:
-        >>> last_result("00.1").exercise_id
-        '00.1'
+        >>> @exercise("00.6", hint="Any answer.")
+        ... def _(answer): ...
+        >>> _ = check("00.6", ..., quiet=True)
+        >>> last_result("00.6").status
+        'not attempted'
     """
     for result in reversed(HISTORY):
         if result.exercise_id == exercise_id:
@@ -257,7 +262,10 @@ def expect(exercise_id: str, status: str) -> None:
     """Assert that the last check of ``exercise_id`` had ``status`` (for generated test notebooks).
 
     Example:
-        >>> expect("00.1", "not attempted")
+        >>> @exercise("00.6", hint="Any answer.")
+        ... def _(answer): ...
+        >>> _ = check("00.6", ..., quiet=True)
+        >>> expect("00.6", "not attempted")
     """
     got = last_result(exercise_id)
     if got.status != status:

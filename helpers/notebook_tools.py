@@ -1,8 +1,8 @@
 """Notebook housekeeping: the generated header and setup cell, output stripping, and solution copies.
 
-    python -m helpers.notebook_tools sync        # rewrite every notebook's header + setup cell from the catalog
-    python -m helpers.notebook_tools strip       # remove outputs, execution counts and widget state
-    python -m helpers.notebook_tools solutions [NN ...]  # copies with the reference solutions, in build/solutions
+    python -m helpers.notebook_tools sync     # rewrite every notebook's header + setup cell from the catalog
+    python -m helpers.notebook_tools strip    # remove outputs, execution counts and widget state
+    python -m helpers.notebook_tools solutions [NN ...]   # copies with the reference solutions, in build/
 
 Conventions every notebook follows (the format tests enforce them):
 
@@ -46,8 +46,6 @@ def header_sources(notebook_id: str) -> tuple[str, str, str]:
         >>> 'cfg = setup("01")' in setup_code
         True
     """
-    from helpers.catalog import BRANCH, GITHUB_REPO
-
     e = entry(notebook_id)
     lines = [f"# {e.id} · {e.title}", "", e.summary]
     if e.objectives:
@@ -61,27 +59,61 @@ def header_sources(notebook_id: str) -> tuple[str, str, str]:
     badges = (
         f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab_url(e)}) "
         f"[![Open in Kaggle](https://kaggle.com/static/images/open-in-kaggle.svg)]({kaggle_url(e)})\n\n"
-        f"**Level:** {e.level} · **Measured run time per profile** (2 CPU cores for smoke and cpu): {times}\n\n"
+        f"**Level:** {e.level} · **Measured run time per profile** (2 CPU cores for smoke and cpu): "
+        f"{times}\n\n"
         "Run the cells in order (or *Run All*). The first code cell sets everything up; it prints your "
         "profile (`smoke`, `cpu` or `gpu`), device and library versions. Set `LAB_PROFILE` to choose the "
         "profile yourself."
     )
-    clone = f"https://github.com/{GITHUB_REPO}.git"
-    setup_code = (
-        "# Setup: on Colab or Kaggle this fetches the course (helpers + data) first, once, in a few seconds.\n"
-        "import importlib.util, os, sys\n"
-        "\n"
-        'if importlib.util.find_spec("helpers") is None:\n'
-        '    LAB_DIR = os.path.expanduser("~/transformers-lab")\n'
-        f"    !git clone -q --depth 1 -b {BRANCH} {clone} {{LAB_DIR}}\n"
-        "    %pip install -q -e {LAB_DIR}\n"
-        "    sys.path.insert(0, LAB_DIR)\n"
-        "\n"
-        "from helpers import check, setup\n"
-        "\n"
-        f'cfg = setup("{e.id}")'
-    )
+    setup_code = setup_cell_code(e.id)
     return title, badges, setup_code
+
+
+def setup_cell_code(notebook_id: str) -> str:
+    """The setup cell: on Colab and Kaggle it gets the course (a git clone of ``LAB_REPO``, default the
+    catalog's repository, or an attached classroom bundle) and runs its ``helpers/bootstrap.py`` (installs what
+    the notebooks need, once per runtime); elsewhere it only checks that the kernel has the course and says
+    which kernel or command to use when it has not. Then ``cfg = setup("NN")``.
+
+    Example:
+        >>> code = setup_cell_code("07")
+        >>> 'os.environ.get("LAB_REPO", "https://github.com/' in code and code.endswith('cfg = setup("07")')
+        True
+    """
+    from helpers.bootstrap import KAGGLE_INPUT
+    from helpers.catalog import BRANCH, BRANCH_ENV, GITHUB_REPO, REPO_ENV
+
+    places = ", ".join(f'"{root}/course"' for root in KAGGLE_INPUT)
+    return f"""\
+# Setup. With `make lab` the course is installed already. On Colab and Kaggle this cell first gets it
+# (git clone of {REPO_ENV}, or the offline bundle attached as a Kaggle dataset) and runs its
+# helpers/bootstrap.py, which installs what the notebooks need, once per runtime. README > Troubleshooting.
+import glob, importlib.util, os, runpy, subprocess
+
+if {{"COLAB_RELEASE_TAG", "KAGGLE_KERNEL_RUN_TYPE", "LAB_INSTALL"}} & set(os.environ):  # Colab, Kaggle, or asked
+    LAB_DIR = os.path.expanduser(os.environ.get("LAB_DIR", "~/transformers-lab"))
+    places = [LAB_DIR, {places}]  # the course, or a bundle
+    found = [path for place in places for path in glob.glob(f"{{place}}/helpers/bootstrap.py")]
+    if not found:
+        repo = os.environ.get("{REPO_ENV}", "https://github.com/{GITHUB_REPO}.git")
+        branch = os.environ.get("{BRANCH_ENV}", "{BRANCH}")
+        clone = subprocess.run(["git", "clone", "-q", "--depth", "1", "-b", branch, repo, LAB_DIR],
+                               capture_output=True, text=True)
+        if clone.returncode:
+            raise RuntimeError(f"Could not clone {{repo}} (branch {{branch}}): {{clone.stderr.strip()}}\\n"
+                               "Check the internet connection (Kaggle: Settings > Internet on; with no internet, "
+                               "attach the course's offline bundle: README > Troubleshooting), then run this "
+                               "cell again.")
+        found = [f"{{LAB_DIR}}/helpers/bootstrap.py"]
+    runpy.run_path(found[0], run_name="__main__")  # installs (once), puts the course on sys.path
+elif importlib.util.find_spec("helpers") is None:
+    raise ModuleNotFoundError("This kernel does not have the course. Choose the kernel 'Transformers Lab (.venv)' "
+                              "(`make lab` registers it), or start the lab with `make lab`. To install the course "
+                              "into this environment instead, run `%env LAB_INSTALL=1`, then this cell again.")
+
+from helpers import check, setup
+
+cfg = setup("{notebook_id}")"""
 
 
 def header_cells(notebook_id: str) -> list[nbformat.NotebookNode]:
@@ -173,9 +205,15 @@ def exercises(nb: nbformat.NotebookNode) -> list[tuple[str, int, str]]:
 
 def solutions_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy that runs each exercise untouched (must say "not attempted"), then its reference solution
-    (must pass). Executing the copy proves both in one run."""
+    (must pass). Executing the copy proves both in one run.
+
+    Every inserted cell is tagged ``remove-cell`` (myst-nb's tag), so the course website and the slide decks,
+    built from CI's executed copies, show the lesson as learners see it. After the setup cell the copy switches
+    matplotlib to the inline backend: pytest's conftest sets ``MPLBACKEND=Agg``, under which plots are
+    discarded, and the executed copy is what the website shows."""
     nb = nbformat.from_dict(nb)
     v4 = nbformat.v4
+    hidden = {"tags": ["remove-cell"]}
     inserts = []
     for ex_id, index, code in exercises(nb):
         inserts.append(
@@ -183,14 +221,18 @@ def solutions_copy(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
                 index + 2,  # after the solution markdown cell
                 [
                     v4.new_code_cell(
-                        f'from helpers.exercises import expect\nexpect("{ex_id}", "not attempted")'
+                        f'from helpers.exercises import expect\nexpect("{ex_id}", "not attempted")',
+                        metadata=hidden,
                     ),
-                    v4.new_code_cell(code),
-                    v4.new_code_cell(f'expect("{ex_id}", "pass")'),
+                    v4.new_code_cell(code, metadata=hidden),
+                    v4.new_code_cell(f'expect("{ex_id}", "pass")', metadata=hidden),
                 ],
             )
         )
-    for index, cells in reversed(inserts):
+    setup_index = next((i for i, c in enumerate(nb.cells) if "setup" in c.metadata.get("tags", [])), None)
+    if setup_index is not None:
+        inserts.append((setup_index + 1, [v4.new_code_cell("%matplotlib inline", metadata=hidden)]))
+    for index, cells in sorted(inserts, key=lambda item: item[0], reverse=True):
         nb.cells[index:index] = cells
     return nb
 

@@ -141,7 +141,7 @@ class LocalServer:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, timeout: float = 10.0) -> int | None:
-        """Ask the process to stop (SIGTERM), kill it if it has not stopped within ``timeout`` s; its exit code."""
+        """Ask the process to stop (SIGTERM), kill it if not stopped within ``timeout`` s; its exit code."""
         if self.process is None:
             return None
         if self.process.poll() is None:

@@ -45,18 +45,28 @@ and its ``reveal`` template; the template's CDN defaults are replaced as follows
   typeset offline. MathJax 2 (not 3) because the template's JavaScript calls ``MathJax.Hub``;
 * mermaid is NOT vendored (several MB): the template's unconditional CDN import of mermaid is
   removed, so a ```` ```mermaid ```` block shows its source text (a warning is emitted);
-* Jupyter widget state is not rendered (that would load the widget manager from unpkg); the
-  committed notebooks are stripped of outputs anyway.
+* Jupyter widget state is not rendered (that would load the widget manager from unpkg): widget
+  outputs are dropped from decks (see below).
 
 Decks reference the assets as the relative URL ``assets/...``, so a deck must sit next to an
 ``assets`` folder: ``slides/`` already has it; for any other ``out_dir`` :func:`build_deck`
 copies ``slides/assets`` there once (about 2.2 MB) unless an ``assets`` entry (folder or
 symlink) already exists.
 
+Decks with outputs. The committed notebooks are stripped, so a deck built from one shows code but no result.
+Given a folder of executed notebooks (``--executed build/executed/cpu``, what ``make site`` runs; or CI's
+executed solution copies in ``build/solutions``), each deck is built from its notebook's executed copy and
+shows the plots, tables and numbers that run computed. A copy is used only when its cells are the notebook's
+cells (cells tagged ``remove-cell``, which :func:`helpers.notebook_tools.solutions_copy` inserts, and the
+generated header and setup cells, whose text is taken from the notebook, do not count); otherwise, or when
+there is none, the deck falls back to the stripped notebook and says so on stderr.
+In a deck, standard error (warnings, progress bars) and widget-only outputs are left out, and a long text
+output is cut to its first :data:`MAX_OUTPUT_LINES` lines (the notebook has the rest).
+
 Each deck shows slide numbers (``current/total``); its ``<title>`` is
 ``"NN · <title> — slides"``, where the title is the notebook's first markdown heading, and
-while presenting the page title becomes ``"c/t · NN · <title> — slides"``. Input prompts
-(``In [ ]:``) are hidden since the committed notebooks are not executed. The deck sets
+while presenting the page title becomes ``"c/t · NN · <title> — slides"``. Input and output
+prompts (``In [ ]:``) are hidden. The deck sets
 ``window.Reveal`` (the template loads reveal.js as an AMD module, which defines no global), so
 ``Reveal.getTotalSlides()`` etc. work from tests and the browser console.
 """
@@ -77,11 +87,15 @@ import nbformat
 
 __all__ = [
     "ASSETS_DIR",
+    "MAX_OUTPUT_LINES",
     "NoSlidesError",
     "build_all",
     "build_deck",
     "course_notebooks",
+    "display_copy",
+    "executed_copy",
     "main",
+    "read_executed",
     "notebook_title",
     "select_slide_cells",
 ]
@@ -108,6 +122,10 @@ REQUIRED_ASSETS = (
 )
 
 SLIDE_TYPES = {"slide", "subslide", "fragment", "-", "notes", "skip"}
+REMOVE_TAG = "remove-cell"  # cells that are there to be run, never shown (myst-nb's tag; see solutions_copy)
+SOLUTIONS_PREFIX = "_solutions_"  # CI's executed copies: build/solutions/_solutions_NN_name.ipynb
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+MAX_OUTPUT_LINES = 30  # a text output longer than this is cut in a deck (a projector shows about that)
 _STARTS_SLIDE = {"slide", "subslide"}
 
 # nbconvert's reveal template, with the blocks that would hit a CDN overridden. Everything
@@ -270,6 +288,106 @@ def select_slide_cells(nb, notebook: Path | str = "<notebook>"):
     return selected
 
 
+def _lesson_cells(nb) -> list:
+    """The cells a learner sees: all but those tagged ``remove-cell``."""
+    return _lesson_cells_of(nb.cells)
+
+
+def _source(cell) -> str:
+    source = cell.get("source", "")
+    return ("".join(source) if isinstance(source, list) else source).rstrip()
+
+
+def _generated(cell) -> bool:
+    """A generated header or setup cell (helpers.notebook_tools.sync rewrites them: times, setup code)."""
+    return bool({"header", "setup"} & set(cell.get("metadata", {}).get("tags", [])))
+
+
+def _fingerprint(cells) -> list[tuple[str, str]]:
+    """What must match between a notebook and its executed copy: every lesson cell but the generated ones."""
+    return [(c.cell_type, _source(c)) for c in _lesson_cells_of(cells) if not _generated(c)]
+
+
+def _lesson_cells_of(cells) -> list:
+    return [c for c in cells if REMOVE_TAG not in c.get("metadata", {}).get("tags", [])]
+
+
+def executed_copy(notebook: Path, executed_dir: Path | None) -> Path | None:
+    """The executed copy of ``notebook`` in ``executed_dir`` (``NN_name.ipynb`` or ``_solutions_NN_name.ipynb``)
+    when its lesson cells have the notebook's sources; None when there is none or it is stale. The generated
+    header and setup cells do not count: re-measured times or a new setup cell leave the outputs valid (and
+    :func:`read_executed` shows the notebook's current ones)."""
+    if executed_dir is None:
+        return None
+    notebook = Path(notebook)
+    wanted = None
+    for candidate in (
+        Path(executed_dir) / notebook.name,
+        Path(executed_dir) / (SOLUTIONS_PREFIX + notebook.name),
+    ):
+        if not candidate.is_file():
+            continue
+        if wanted is None:
+            wanted = _fingerprint(nbformat.read(notebook, as_version=4).cells)
+        executed = nbformat.read(candidate, as_version=4)
+        has_outputs = any(c.get("outputs") for c in executed.cells if c.cell_type == "code")
+        if has_outputs and _fingerprint(executed.cells) == wanted:
+            return candidate
+    return None
+
+
+def read_executed(notebook: Path, executed: Path | None):
+    """The notebook to show: ``executed`` (its cells and outputs) with the generated header and setup cells'
+    text taken from ``notebook`` as it is now; ``notebook`` itself when there is no executed copy."""
+    current = nbformat.read(notebook, as_version=4)
+    if executed is None:
+        return current
+    nb = nbformat.read(executed, as_version=4)
+    fresh = [c for c in current.cells if _generated(c)]
+    old = [c for c in nb.cells if _generated(c)]
+    if len(fresh) == len(old):
+        for cell, now in zip(old, fresh, strict=True):
+            cell.source = now.source
+    return nb
+
+
+def _cut(text: str, max_lines: int) -> str:
+    lines = text.splitlines(keepends=True)
+    if len(lines) <= max_lines:
+        return text
+    return "".join(lines[:max_lines]) + f"... ({len(lines) - max_lines} more lines in the notebook)\n"
+
+
+def display_copy(nb, for_slides: bool = False):
+    """A copy of an executed notebook for showing, not running: cells tagged ``remove-cell`` dropped, widget
+    state and widget-only outputs (progress bars) dropped. ``for_slides`` also drops standard error and cuts
+    text outputs to :data:`MAX_OUTPUT_LINES` lines."""
+    shown = copy.deepcopy(nb)
+    shown.cells = _lesson_cells(shown)
+    shown.metadata.pop("widgets", None)
+    for cell in shown.cells:
+        cell.get("metadata", {}).pop("widgets", None)
+        if cell.cell_type != "code":
+            continue
+        outputs = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if WIDGET_MIME in data:
+                data.pop(WIDGET_MIME)
+                if set(data) <= {"text/plain"}:
+                    continue  # a widget with no static view ("HBox(children=...)"): nothing to show
+            if out.get("output_type") == "stream":
+                if for_slides and out.get("name") == "stderr":
+                    continue
+                if for_slides:
+                    out["text"] = _cut(_source({"source": out.get("text", "")}) + "\n", MAX_OUTPUT_LINES)
+            elif for_slides and "text/plain" in data and len(data) == 1:
+                data["text/plain"] = _cut(_source({"source": data["text/plain"]}), MAX_OUTPUT_LINES)
+            outputs.append(out)
+        cell["outputs"] = outputs
+    return shown
+
+
 def _ensure_assets(out_dir: Path) -> None:
     missing = [rel for rel in REQUIRED_ASSETS if not (ASSETS_DIR / rel).is_file()]
     if missing:
@@ -302,15 +420,17 @@ def _exporter():
     )
 
 
-def build_deck(notebook: Path, out_dir: Path) -> Path:
+def build_deck(notebook: Path, out_dir: Path, executed: Path | None = None) -> Path:
     """Build ``out_dir/<notebook stem>.slides.html`` from one notebook and return its path.
 
+    ``executed``: an executed copy of the notebook (see :func:`executed_copy`) whose cells and outputs the
+    deck shows instead of the notebook's own (the deck keeps the notebook's name and title).
     Raises :class:`NoSlidesError` (a ``ValueError``) when the notebook has no ``slide`` or
     ``subslide`` cell. Copies the vendored assets to ``out_dir/assets`` if that is missing.
     """
     notebook = Path(notebook)
     out_dir = Path(out_dir)
-    nb = nbformat.read(notebook, as_version=4)
+    nb = display_copy(read_executed(notebook, executed), for_slides=True)
     deck_nb = select_slide_cells(nb, notebook)
     deck_nb.metadata["title"] = _deck_title(notebook, nb)
     for cell in deck_nb.cells:
@@ -336,16 +456,19 @@ def course_notebooks(notebooks_dir: Path = Path("notebooks")) -> list[Path]:
     return sorted(Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
 
 
-def build_all(notebooks_dir: Path = Path("notebooks"), out_dir: Path = Path("slides")) -> list[Path]:
+def build_all(
+    notebooks_dir: Path = Path("notebooks"), out_dir: Path = Path("slides"), executed_dir: Path | None = None
+) -> list[Path]:
     """Build a deck for every ``NN_*.ipynb`` in ``notebooks_dir``; return the deck paths.
 
+    ``executed_dir``: take each deck's outputs from the notebook's up-to-date executed copy there, if any.
     Every notebook is attempted; if some fail, a ``RuntimeError`` listing all failures is
     raised after the others have been built.
     """
     decks, errors = [], []
     for notebook in course_notebooks(notebooks_dir):
         try:
-            decks.append(build_deck(notebook, out_dir))
+            decks.append(build_deck(notebook, out_dir, executed_copy(notebook, executed_dir)))
         except (ValueError, OSError) as exc:
             errors.append(str(exc))
     if errors:
@@ -371,6 +494,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=Path("slides"),
         help="output folder (default: slides/); gets a copy of the assets if it has none",
     )
+    parser.add_argument(
+        "--executed",
+        type=Path,
+        metavar="DIR",
+        help="show outputs from the notebooks' executed copies in DIR when up to date (e.g. build/executed/cpu)",
+    )
     args = parser.parse_args(argv)
     notebooks = args.notebooks or course_notebooks(Path("notebooks"))
     if not notebooks:
@@ -378,8 +507,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     failed = 0
     for notebook in notebooks:
+        executed = executed_copy(notebook, args.executed)
+        if args.executed is not None and executed is None:
+            print(f"note: no up-to-date executed copy of {Path(notebook).name} in {args.executed}: "
+                  "its deck shows no outputs", file=sys.stderr)  # fmt: skip
         try:
-            deck = build_deck(notebook, args.out)
+            deck = build_deck(notebook, args.out, executed)
         except (ValueError, OSError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             failed += 1

@@ -52,7 +52,7 @@ def synchronize(device: Any = None) -> None:
 def best_time(
     fn: Callable[..., Any], *args: Any, repeats: int = 5, warmup: int = 1, device: Any = None, **kwargs: Any
 ) -> float:
-    """Best wall-clock time in seconds of ``fn(*args, **kwargs)`` over ``repeats`` runs, after ``warmup`` runs.
+    """Best wall-clock time in seconds of ``fn(*args, **kwargs)`` over ``repeats`` runs, after ``warmup``.
 
     The minimum, not the mean: other programs can only ever make a run slower, so the fastest run is the
     best estimate of what the code itself costs. Warm-up runs pay one-off costs (memory pools, kernel

@@ -1,9 +1,15 @@
-"""Plots that several notebooks use. Teaching plots that belong to one lesson stay in that notebook.
+"""Plots that several notebooks use: heatmaps, bar charts, token views, training and evaluation curves.
 
-Every function returns the matplotlib Axes (or Figure) it drew on, so a notebook can add to it.
+Diagrams drawn for one lesson are in :mod:`helpers.diagrams`; teaching plots that belong to one lesson
+stay in that notebook. Every function returns the matplotlib Axes (or Figure) it drew on, so a notebook
+can add to it.
 """
 
 from __future__ import annotations
+
+# Notebooks 02 and 08 call these two one-lesson diagrams as viz.ecosystem_map and viz.padding_map: kept
+# importable from here until those notebooks import them from helpers.diagrams.
+from helpers.diagrams import ecosystem_map, padding_map  # noqa: F401
 
 
 def attention_heatmap(
@@ -394,91 +400,6 @@ def confusion_heatmap(
     return ax
 
 
-def ecosystem_map(deeper: dict[str, list[str]] | None = None, ax=None):
-    """Draw the Hugging Face libraries as one workflow, with the Hub above them.
-
-    Data flows left to right: ``datasets`` (text and labels) -> ``tokenizers`` (token ids) ->
-    ``transformers`` (a pretrained model) -> ``accelerate`` (the training loop) -> ``evaluate`` (metrics);
-    ``peft`` adds small trainable adapters to a transformers model; ``huggingface_hub`` downloads and caches
-    what the Hub hosts. ``deeper`` (optional) maps a library name to the notebook ids that go deeper on it,
-    written in its box. Returns the Axes.
-
-    Example:
-        >>> ax = ecosystem_map({"peft": ["16"]})
-        >>> len(ax.patches) >= 7
-        True
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
-
-    deeper = deeper or {}
-    if ax is None:
-        _, ax = plt.subplots(figsize=(14, 5.4))
-    ax.set_xlim(0, 14)
-    ax.set_ylim(-0.2, 5.6)
-    ax.axis("off")
-
-    def go_deeper(name):
-        ids = deeper.get(name, [])
-        if not ids:
-            return ""
-        lines = [", ".join(ids[i : i + 3]) for i in range(0, len(ids), 3)]  # at most 3 ids a line
-        return ("notebook " if len(ids) == 1 else "notebooks ") + ",\n".join(lines)
-
-    def box(x, y, w, h, name, role, colour):
-        ax.add_patch(
-            FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.03,rounding_size=0.12",
-                           facecolor=colour, edgecolor="#333333", linewidth=1.2)
-        )  # fmt: skip
-        ax.text(x + w / 2, y + h - 0.28, name, ha="center", va="center", fontsize=11.5, weight="bold",
-                family="monospace")  # fmt: skip
-        ax.text(x + w / 2, y + h / 2 - 0.05, role, ha="center", va="center", fontsize=8.5, linespacing=1.25)
-        if go_deeper(name):
-            ax.text(x + w / 2, y + 0.25, go_deeper(name), ha="center", va="center", fontsize=8,
-                    color="#444444", style="italic")  # fmt: skip
-
-    def arrow(start, end, colour="#333333"):
-        style = {"arrowstyle": "-|>", "mutation_scale": 14, "color": colour, "linewidth": 1.3}
-        ax.add_patch(FancyArrowPatch(start, end, **style))
-
-    # The Hub: where models, data sets and metrics live; huggingface_hub is the client that caches them.
-    box(0.15, 4.25, 13.7, 1.3, "huggingface_hub",
-        "the Hub: models, data sets, metrics and demos in git repositories named owner/name,\n"
-        "downloaded once into a local cache (with HF_HUB_OFFLINE=1: the cache only)", "#FFE8A3")  # fmt: skip
-
-    # The workflow row, left to right, with what flows along each arrow.
-    y, w, h, gap = 1.65, 1.9, 1.6, 1.05
-    names = ["datasets", "tokenizers", "transformers", "accelerate", "evaluate"]
-    roles = ["load, slice, map;\nArrow tables, features", "text -> token ids\n(fast, in Rust)",
-             "pretrained models,\nAuto classes, pipelines", "one training loop for\nCPU, GPU, many GPUs",
-             "metrics: accuracy,\nF1, BLEU, ..."]  # fmt: skip
-    colours = ["#CDE7F0", "#D9EAD3", "#F4CCCC", "#E1D5E7", "#FCE5CD"]
-    xs = [0.15 + i * (w + gap) for i in range(len(names))]
-    for x, name, role, colour in zip(xs, names, roles, colours, strict=True):
-        box(x, y, w, h, name, role, colour)
-    for i, label in enumerate(["text", "input_ids", "loss", "predictions"]):
-        arrow((xs[i] + w, y + h / 2), (xs[i + 1], y + h / 2))
-        ax.text(xs[i] + w + gap / 2, y + h / 2 + 0.1, label, ha="center", va="bottom", fontsize=8,
-                family="monospace")  # fmt: skip
-
-    # peft wraps a transformers model.
-    box(xs[2], -0.1, w, 1.35, "peft", "LoRA adapters: train\n< 1% of the weights", "#D0E0E3")
-    arrow((xs[2] + w / 2, 1.25), (xs[2] + w / 2, y))
-    ax.text(xs[2] + w / 2 + 0.08, (1.25 + y) / 2, "wraps", fontsize=8, va="center", family="monospace")
-
-    # Downloads from the Hub (and one upload back to it).
-    hub_colour = "#8a6d00"
-    top, bottom = 4.25, y + h + 0.02
-    links = [(xs[0] + w / 2, "load_dataset", False), (xs[1] + w / 2, "from_pretrained", False),
-             (xs[2] + w / 2 - 0.45, "from_pretrained", False), (xs[2] + w / 2 + 0.45, "push_to_hub", True),
-             (xs[4] + w / 2, "evaluate.load", False)]  # fmt: skip
-    for x, label, upload in links:
-        arrow(*(((x, bottom), (x, top)) if upload else ((x, top), (x, bottom))), colour=hub_colour)
-        ax.text(x + (0.07 if upload else -0.07), 3.45 if upload else 3.8, label, fontsize=8, color=hub_colour,
-                ha="left" if upload else "right", family="monospace")  # fmt: skip
-    return ax
-
-
 def length_histograms(
     groups,
     ax=None,
@@ -516,72 +437,21 @@ def length_histograms(
         clipped = np.clip(values, edges[0], edges[-1])
         weights = np.full(len(values), 1 / len(values))
         median = float(np.median(values))
-        ax.hist(clipped, bins=edges, weights=weights, histtype="step", linewidth=1.8, color=colour,
-                label=f"{name} (n={len(values):,}, median {median:.0f})")  # fmt: skip
+        ax.hist(
+            clipped,
+            bins=edges,
+            weights=weights,
+            histtype="step",
+            linewidth=1.8,
+            color=colour,
+            label=f"{name} (n={len(values):,}, median {median:.0f})",
+        )
         ax.axvline(median, color=colour, linestyle=":", linewidth=1.2)
     ax.set_xlabel(xlabel + (f" (clipped at the {clip_quantile:.0%} quantile)" if clip_quantile < 1 else ""))
     ax.set_ylabel("share of the group")
     if title:
         ax.set_title(title)
     ax.legend(fontsize=8, frameon=False)
-    return ax
-
-
-def padding_map(batches, ax=None, title: str | None = None, *, max_rows: int | None = None):
-    """Draw the batches of an epoch as the model sees them: one row per example, one column per position.
-
-    ``batches`` is a list of attention masks (2-D tensors or arrays of 0/1, one per batch, as a data loader
-    yields them: ``[batch["attention_mask"] for batch in loader]``). Real tokens are blue, padding is orange;
-    white means the batch was narrower (no work at all). Thin lines separate the batches. ``max_rows`` stops
-    after that many examples (whole batches). Returns the Axes.
-
-    Example:
-        >>> import torch
-        >>> masks = [torch.tensor([[1, 1, 1], [1, 0, 0]]), torch.tensor([[1, 1], [1, 1]])]
-        >>> ax = padding_map(masks, title="toy")
-        >>> ax.get_title()
-        'toy'
-    """
-    import matplotlib.pyplot as plt
-    import numpy as np
-    from matplotlib.colors import ListedColormap
-    from matplotlib.patches import Patch
-
-    masks = []
-    for mask in batches:
-        if hasattr(mask, "detach"):
-            mask = mask.detach().cpu().numpy()
-        mask = np.asarray(mask)
-        if mask.ndim != 2:
-            raise ValueError(
-                f"padding_map expects 2-D attention masks (batch, positions); got shape {mask.shape}"
-            )
-        if max_rows is not None and masks and sum(len(m) for m in masks) + len(mask) > max_rows:
-            break
-        masks.append(mask)
-    if not masks:
-        raise ValueError("padding_map got no batches")
-    width = max(m.shape[1] for m in masks)
-    rows = sum(m.shape[0] for m in masks)
-    image = np.zeros((rows, width))  # 0 = outside the batch, 1 = padding, 2 = real token
-    row = 0
-    boundaries = []
-    for mask in masks:
-        image[row : row + len(mask), : mask.shape[1]] = np.where(mask > 0, 2, 1)
-        row += len(mask)
-        boundaries.append(row)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, min(max(2.5, 0.05 * rows + 1.5), 9.0)))
-    cmap = ListedColormap(["white", "tab:orange", "tab:blue"])
-    ax.imshow(image, cmap=cmap, vmin=0, vmax=2, aspect="auto", interpolation="nearest")
-    for boundary in boundaries[:-1]:
-        ax.axhline(boundary - 0.5, color="black", linewidth=0.6)
-    ax.set_xlabel("position in the batch (tokens)")
-    ax.set_ylabel("example (batches separated by lines)")
-    ax.legend(handles=[Patch(color="tab:blue", label="real token"), Patch(color="tab:orange", label="padding")],
-              loc="lower right", fontsize=8, framealpha=0.9)  # fmt: skip
-    if title:
-        ax.set_title(title)
     return ax
 
 
@@ -652,116 +522,11 @@ def stacked_bars(
     return ax
 
 
-def transformer_families(ax=None):
-    """Draw the three Transformer families side by side, each with the attention mask its layers use.
-
-    Encoder-only (BERT): every token sees every token (a full mask), one vector per token comes out.
-    Decoder-only (GPT-2, Llama): each token sees itself and the tokens before it (a lower-triangular, causal
-    mask), and the last layer scores the next token. Encoder-decoder (T5): an encoder as above, and a causal
-    decoder whose layers also attend to the encoder's output (cross-attention). Returns the Axes.
-
-    Example:
-        >>> ax = transformer_families()
-        >>> len(ax.patches) > 20
-        True
-    """
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(13, 5.6))
-    ax.set_xlim(0, 13)
-    ax.set_ylim(0, 5.9)
-    ax.axis("off")
-    colours = {"enc": "#CDE7F0", "dec": "#F4CCCC", "emb": "#EEEEEE", "out": "#FFF2CC"}
-
-    def box(x, y, w, h, text, colour, size=9, bold=False):
-        ax.add_patch(FancyBboxPatch((x, y), w, h, boxstyle="round,pad=0.02,rounding_size=0.08",
-                                    facecolor=colour, edgecolor="#333333", linewidth=1.0))  # fmt: skip
-        ax.text(x + w / 2, y + h / 2, text, ha="center", va="center", fontsize=size, linespacing=1.2,
-                weight="bold" if bold else "normal")  # fmt: skip
-
-    def arrow(start, end, colour="#333333", style="-|>"):
-        ax.add_patch(
-            FancyArrowPatch(start, end, arrowstyle=style, mutation_scale=12, color=colour, linewidth=1.2)
-        )
-
-    def mask(x, y, causal, label, n=5, cell=0.17):
-        """A small n x n attention mask: dark = may attend (row = query, column = key)."""
-        for i in range(n):
-            for j in range(n):
-                allowed = j <= i or not causal
-                ax.add_patch(Rectangle((x + j * cell, y + (n - 1 - i) * cell), cell, cell,
-                                       facecolor="#3b6ea5" if allowed else "white", edgecolor="#999999",
-                                       linewidth=0.5))  # fmt: skip
-        ax.text(x + n * cell / 2, y - 0.12, label, ha="center", va="top", fontsize=7.5, color="#444444")
-
-    def column(x0, title, examples):
-        ax.text(x0 + 1.5, 5.65, title, ha="center", va="center", fontsize=12, weight="bold")
-        ax.text(
-            x0 + 1.5, 5.3, examples, ha="center", va="center", fontsize=8.5, style="italic", color="#444444"
-        )
-
-    # Encoder-only
-    x0 = 0.2
-    column(x0, "Encoder-only", "BERT, RoBERTa, MiniLM")
-    box(x0, 0.4, 2.1, 0.6, "token + position\nembeddings", colours["emb"])
-    box(x0, 1.35, 2.1, 1.9, "N x encoder layer\n\nself-attention\n(all tokens)\n+ MLP", colours["enc"])
-    box(
-        x0,
-        3.6,
-        2.1,
-        0.9,
-        "one vector per token\n-> classify, tag,\nembed, fill a mask",
-        colours["out"],
-        size=8,
-    )
-    arrow((x0 + 1.05, 1.0), (x0 + 1.05, 1.35))
-    arrow((x0 + 1.05, 3.25), (x0 + 1.05, 3.6))
-    mask(x0 + 2.25, 2.0, causal=False, label="sees all")
-
-    # Decoder-only
-    x0 = 4.45
-    column(x0, "Decoder-only", "GPT-2, Llama, SmolLM2")
-    box(x0, 0.4, 2.1, 0.6, "token embeddings\n(+ positions)", colours["emb"])
-    box(x0, 1.35, 2.1, 1.9, "N x decoder layer\n\ncausal self-attention\n(past tokens only)\n+ MLP",
-        colours["dec"])  # fmt: skip
-    box(x0, 3.6, 2.1, 0.9, "LM head: a score for\nevery vocabulary token\n-> the next token", colours["out"],
-        size=8)  # fmt: skip
-    arrow((x0 + 1.05, 1.0), (x0 + 1.05, 1.35))
-    arrow((x0 + 1.05, 3.25), (x0 + 1.05, 3.6))
-    mask(x0 + 2.25, 2.0, causal=True, label="sees the past")
-    arrow((x0 + 2.1, 4.05), (x0 + 2.45, 4.05), colour="#888888")
-    ax.text(x0 + 2.5, 4.05, "append the token,\nrun again", fontsize=7.5, va="center", color="#666666")
-
-    # Encoder-decoder
-    x0 = 8.75
-    column(x0 + 0.5, "Encoder-decoder", "T5, BART, Whisper, Marian")
-    w = 1.75
-    xd = x0 + 2.3  # the decoder column
-    box(x0, 0.4, w, 0.6, "source\nembeddings", colours["emb"], size=8)
-    box(x0, 1.35, w, 1.9, "N x encoder\nlayer\n\nself-attention\n(all) + MLP", colours["enc"], size=8.5)
-    box(xd, 0.4, w, 0.6, "target\nembeddings", colours["emb"], size=8)
-    box(xd, 1.35, w, 1.9, "N x decoder\nlayer\n\ncausal self-attn\n+ cross-attention\n+ MLP", colours["dec"],
-        size=8.5)  # fmt: skip
-    box(xd, 3.6, w, 0.9, "LM head\n-> next target\ntoken", colours["out"], size=8)
-    for x in (x0 + w / 2, xd + w / 2):
-        arrow((x, 1.0), (x, 1.35))
-    arrow((xd + w / 2, 3.25), (xd + w / 2, 3.6))
-    ax.add_patch(FancyArrowPatch((x0 + w / 2, 3.25), (xd, 2.75), connectionstyle="arc3,rad=-0.55",
-                                 arrowstyle="-|>", mutation_scale=12, color="#b45f06", linewidth=1.4))  # fmt: skip
-    ax.text(x0 + w / 2, 4.35, "encoder output,\nread by every\ndecoder layer\n(cross-attention)", ha="center",
-            va="center", fontsize=7.5, color="#b45f06")  # fmt: skip
-    ax.text(x0 + 2.0, 0.05, "input text -> output text (translate, summarise, transcribe)", ha="center",
-            fontsize=7.5, color="#444444")  # fmt: skip
-    return ax
-
-
 def training_curves(log_history, metrics=None, title: str | None = None, *, figsize=(11.0, 3.6)):
     """Plot a Trainer's ``trainer.state.log_history``: losses on the left, evaluation metrics on the right.
 
-    Left panel: the training loss (rows with ``"loss"``, logged every ``logging_steps``) and the evaluation loss
-    (rows with ``"eval_loss"``), against the optimizer step. Right panel: the evaluation metrics named in
+    Left panel: the training loss (rows with ``"loss"``, logged every ``logging_steps``) and the evaluation
+    loss (rows with ``"eval_loss"``), against the optimizer step. Right panel: the evaluation metrics named in
     ``metrics`` (names with or without the ``eval_`` prefix; default: every ``eval_*`` number except the loss
     and the timings), one line each; it is left out when nothing was evaluated. The summary row that ends a
     run (``train_runtime`` ...) is ignored. Returns the Figure; its panels are ``fig.axes``.
@@ -792,8 +557,14 @@ def training_curves(log_history, metrics=None, title: str | None = None, *, figs
     axes = list(axes) if panels == 2 else [axes]
     if train:
         steps, losses = zip(*train, strict=True)
-        axes[0].plot(steps, losses, color="tab:blue", marker="o" if len(train) <= 30 else None, markersize=3,
-                     label="training loss")  # fmt: skip
+        axes[0].plot(
+            steps,
+            losses,
+            color="tab:blue",
+            marker="o" if len(train) <= 30 else None,
+            markersize=3,
+            label="training loss",
+        )
     eval_losses = [(row["step"], row["eval_loss"]) for row in evals if "eval_loss" in row]
     if eval_losses:
         steps, losses = zip(*eval_losses, strict=True)
@@ -830,9 +601,9 @@ def reliability_diagram(
     """Draw a reliability diagram: how often predictions are right, against how confident they were.
 
     ``confidence`` holds each prediction's probability for the class it predicted (``probs.max(-1)``),
-    ``correct`` whether it was right (bools or 0/1), one per example. Confidences are cut into ``n_bins`` equal
-    bins (lo, hi]; each non-empty bin draws a bar up to its accuracy, a dot at its mean confidence, and the
-    number of examples in it. On the dashed diagonal a model is perfectly calibrated; bars below it are
+    ``correct`` whether it was right (bools or 0/1), one per example. Confidences are cut into ``n_bins``
+    equal bins (lo, hi]; each non-empty bin draws a bar up to its accuracy, a dot at its mean confidence, and
+    the number of examples in it. On the dashed diagonal a model is perfectly calibrated; bars below it are
     over-confident, above it under-confident. ``label`` names the bars in the legend. Returns the Axes.
 
     Example:
@@ -845,8 +616,10 @@ def reliability_diagram(
 
     confidence, correct = _as_float_array(confidence), _as_float_array(correct)
     if len(confidence) != len(correct) or len(confidence) == 0:
-        raise ValueError(f"reliability_diagram needs one correct/incorrect flag per confidence; got "
-                         f"{len(confidence)} confidences and {len(correct)} flags")  # fmt: skip
+        raise ValueError(
+            f"reliability_diagram needs one correct/incorrect flag per confidence; got "
+            f"{len(confidence)} confidences and {len(correct)} flags"
+        )
     if ((confidence < 0) | (confidence > 1)).any():
         raise ValueError("confidences must be probabilities in [0, 1]: pass softmax outputs, not logits")
     if ax is None:
@@ -861,20 +634,48 @@ def reliability_diagram(
         if not inside.any():
             continue
         accuracy, mean_conf = correct[inside].mean(), confidence[inside].mean()
-        ax.bar(edges[b], accuracy, width=width, align="edge", color=color, alpha=0.75, edgecolor="white",
-               label=(label or "accuracy in the bin") if first else None)  # fmt: skip
-        ax.plot([edges[b] + width / 2], [mean_conf], "o", color="tab:red", markersize=4,
-                label="mean confidence" if first else None)  # fmt: skip
-        ax.text(edges[b] + width / 2, min(accuracy, 0.93) + 0.02, f"{int(inside.sum())}", ha="center",
-                va="bottom", fontsize=7, color="#333333")  # fmt: skip
+        ax.bar(
+            edges[b],
+            accuracy,
+            width=width,
+            align="edge",
+            color=color,
+            alpha=0.75,
+            edgecolor="white",
+            label=(label or "accuracy in the bin") if first else None,
+        )
+        ax.plot(
+            [edges[b] + width / 2],
+            [mean_conf],
+            "o",
+            color="tab:red",
+            markersize=4,
+            label="mean confidence" if first else None,
+        )
+        ax.text(
+            edges[b] + width / 2,
+            min(accuracy, 0.93) + 0.02,
+            f"{int(inside.sum())}",
+            ha="center",
+            va="bottom",
+            fontsize=7,
+            color="#333333",
+        )
         first = False
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("confidence (probability of the predicted class)")
     ax.set_ylabel("accuracy")
     # The legend goes under the axes, where it never hides a bar.
-    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3, frameon=False,
-              handlelength=1.5, columnspacing=1.0)  # fmt: skip
+    ax.legend(
+        fontsize=7.5,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.15),
+        ncol=3,
+        frameon=False,
+        handlelength=1.5,
+        columnspacing=1.0,
+    )
     if title:
         ax.set_title(title)
     return ax
@@ -942,12 +743,28 @@ def interval_bars(
         ylim = (max(0.0, bottom - margin) if bottom - margin > 0.25 * top else 0.0, top + margin)
     ax.set_ylim(*ylim)
     for xi, v in zip(x, values, strict=True):
-        ax.text(xi, ylim[0] + 0.03 * (ylim[1] - ylim[0]), fmt.format(v), ha="center", va="bottom", fontsize=8,
-                color="white", weight="bold")  # fmt: skip
+        ax.text(
+            xi,
+            ylim[0] + 0.03 * (ylim[1] - ylim[0]),
+            fmt.format(v),
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color="white",
+            weight="bold",
+        )
     if reference is not None:  # labelled at its right end, outside the bars
         ax.axhline(reference, color="tab:red", linestyle="--", linewidth=1.2, label=reference_label)
-        ax.text(1.01, reference, f"{reference_label}\n{fmt.format(reference)}", transform=ax.get_yaxis_transform(),
-                color="tab:red", fontsize=7.5, va="center", ha="left")  # fmt: skip
+        ax.text(
+            1.01,
+            reference,
+            f"{reference_label}\n{fmt.format(reference)}",
+            transform=ax.get_yaxis_transform(),
+            color="tab:red",
+            fontsize=7.5,
+            va="center",
+            ha="left",
+        )
     ax.set_xticks(x, labels=labels, fontsize=8)
     if ylabel:
         ax.set_ylabel(ylabel)

@@ -3,7 +3,7 @@ wrong answer fails with the right message or a right one passes.
 
 The generic properties of every exercise (the notebook's exercise cells match the registered checks, an
 untouched exercise says "not attempted", a crashing answer is reported and never raised, the reference
-solutions pass) are tested once for all notebooks in tests/test_exercise_banks.py. A notebook's own test
+solutions pass) are tested once for all notebooks in tests/test_exercises_all.py. A notebook's own test
 file only holds its wrong answers.
 """
 

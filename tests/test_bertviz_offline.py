@@ -5,31 +5,17 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 import torch
 
+from helpers.bertviz_offline import JS_DIR, LIBRARIES, head_view_offline, library_source, make_offline
+
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
-    sys.path.insert(0, str(ROOT))
 
-from helpers.bertviz_offline import JS_DIR, LIBRARIES, head_view_offline, library_source, make_offline  # noqa: E402
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SHA256 = {  # byte-identical to the npm tarballs named in helpers/assets/js/README.md
     "d3": "bdad5585ef9a965ff25458738309b006058c55f2c78d794d25fbecae35014609",
     "jquery": "05b85d96f41fff14d8f608dad03ab71e2c1017c2da0914d7c59291bad7a54f8e",
@@ -145,24 +131,6 @@ def test_display_shows_html(monkeypatch):
 
 
 # --------------------------------------------------------------------------- browser test
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = (
-            f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); "
-            "do not use `playwright install`"
-        )
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 # What a classic Jupyter Notebook page already has: its own jQuery and require.js's global `define`.

@@ -1,22 +1,16 @@
 """Notebook 02's exercises: plausible wrong answers fail, with a message that says what is wrong.
 
 What every exercise must do (untouched -> "not attempted", a crash reported, the reference solution
-passes) is tested for all notebooks in tests/test_exercise_banks.py."""
+passes) is tested for all notebooks in tests/test_exercises_all.py."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import torch
+from exercise_support import fails, reference_solutions
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/exercise_support.py
-
-from exercise_support import fails, reference_solutions  # noqa: E402
-
-import helpers.exercise_bank.nb02  # noqa: E402, F401  (registers the checks)
-from helpers.exercises import check, last_result  # noqa: E402
+import helpers.exercise_bank.nb02  # noqa: F401  (registers the checks)
+from helpers.exercises import check, last_result
 
 
 def test_reference_solution_02_3_passes_and_matches_peft_on_the_model(capsys):

@@ -1,20 +1,15 @@
 """Notebook 03's exercises: plausible wrong answers fail, with a message that says what is wrong.
 
 What every exercise must do (untouched -> "not attempted", a crash reported, the reference solution
-passes) is tested for all notebooks in tests/test_exercise_banks.py."""
+passes) is tested for all notebooks in tests/test_exercises_all.py."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 import torch
+from exercise_support import fails, passes
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/exercise_support.py
-
-import helpers.exercise_bank.nb03  # noqa: E402, F401  (registers the checks)
-from helpers.exercises import check  # noqa: E402
+import helpers.exercise_bank.nb03  # noqa: F401  (registers the checks)
 
 # ------------------------------------------------------------------------------------ 03.1 cache folder
 WRONG_FOLDER_NAMES = {
@@ -43,17 +38,11 @@ WRONG_FOLDER_NAMES = {
 @pytest.mark.parametrize("name", WRONG_FOLDER_NAMES)
 def test_03_1_wrong_answers_fail(name: str):
     func, message = WRONG_FOLDER_NAMES[name]
-    result = check("03.1", func, quiet=True)
-    assert result.status == "fail" and message in result.message, result.message
+    fails("03.1", func, message)
 
 
 def test_03_1_hard_coded_answer_fails():
-    result = check(
-        "03.1",
-        lambda repo_id, repo_type="model": "models--sentence-transformers--all-MiniLM-L6-v2",
-        quiet=True,
-    )
-    assert result.status == "fail"
+    fails("03.1", lambda repo_id, repo_type="model": "models--sentence-transformers--all-MiniLM-L6-v2")
 
 
 # ------------------------------------------------------------------------------------ 03.3 parameter count
@@ -76,13 +65,11 @@ WRONG_COUNTS = {
 @pytest.mark.parametrize("name", WRONG_COUNTS)
 def test_03_2_wrong_answers_fail(name: str):
     func, message = WRONG_COUNTS[name]
-    result = check("03.3", func, quiet=True)
-    assert result.status == "fail" and message in result.message, result.message
+    fails("03.3", func, message)
 
 
 def test_03_2_tensor_result_is_accepted():
-    result = check("03.3", lambda m: torch.tensor(sum(p.numel() for p in m.parameters())), quiet=True)
-    assert result.status == "pass", result.message
+    passes("03.3", lambda m: torch.tensor(sum(p.numel() for p in m.parameters())))
 
 
 # ------------------------------------------------------------------------------------ 03.2 bytes estimate
@@ -99,13 +86,12 @@ WRONG_ESTIMATES = {
 @pytest.mark.parametrize("name", WRONG_ESTIMATES)
 def test_03_3_wrong_answers_fail(name: str):
     func, message = WRONG_ESTIMATES[name]
-    result = check("03.2", func, quiet=True)
-    assert result.status == "fail" and message in result.message, result.message
+    fails("03.2", func, message)
 
 
 def test_03_3_other_correct_forms_pass():
     def via_element_size(n, dtype):
         return n * torch.empty((), dtype=dtype).element_size()
 
-    assert check("03.2", via_element_size, quiet=True).status == "pass"
-    assert check("03.2", lambda n, dtype: float(n * dtype.itemsize), quiet=True).status == "pass"
+    passes("03.2", via_element_size)
+    passes("03.2", lambda n, dtype: float(n * dtype.itemsize))

@@ -1,19 +1,15 @@
 """Notebook 06's exercises: plausible wrong answers fail, with a message that says what is wrong.
 
 What every exercise must do (untouched -> "not attempted", a crash reported, the reference solution
-passes) is tested for all notebooks in tests/test_exercise_banks.py."""
+passes) is tested for all notebooks in tests/test_exercises_all.py."""
 
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/exercise_support.py
+from exercise_support import fails
 
-from exercise_support import fails  # noqa: E402
-
-import helpers.exercise_bank.nb06  # noqa: E402, F401  (registers the checks)
+import helpers.exercise_bank.nb06  # noqa: F401  (registers the checks)
 
 # --------------------------------------------------------------------------- 06.1 WordPiece tokens -> words
 

@@ -1,20 +1,14 @@
 """Notebook 07's exercises: plausible wrong answers fail, with a message that says what is wrong.
 
 What every exercise must do (untouched -> "not attempted", a crash reported, the reference solution
-passes) is tested for all notebooks in tests/test_exercise_banks.py."""
+passes) is tested for all notebooks in tests/test_exercises_all.py."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 from datasets import DatasetDict
+from exercise_support import fails
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/exercise_support.py
-
-from exercise_support import fails  # noqa: E402
-
-import helpers.exercise_bank.nb07  # noqa: E402, F401  (registers the checks)
+import helpers.exercise_bank.nb07  # noqa: F401  (registers the checks)
 
 # --------------------------------------------------------------------------- 07.1 batched word count
 

@@ -1,24 +1,19 @@
 """Wrong answers to the exercises of notebook 10 fail, with a message that names the mistake; right ones pass.
 
 The generic properties (the notebook's exercises match the registered checks, untouched -> "not attempted", a
-crash is reported, the reference solutions pass) are tested for every notebook in tests/test_exercise_banks.py.
+crash is reported, the reference solutions pass) are tested for every notebook in tests/test_exercises_all.py.
 """
 
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import torch
 import torch.nn.functional as F
+from exercise_support import fails, passes
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from exercise_support import fails, passes  # noqa: E402
-
-import helpers.exercise_bank.nb10  # noqa: E402, F401  (registers the checks)
+import helpers.exercise_bank.nb10  # noqa: F401  (registers the checks)
 
 # --------------------------------------------------------------------------- 10.1 compute_metrics
 
@@ -30,8 +25,10 @@ def _metrics(eval_pred, average="macro", axis=-1, scale=1.0, key="macro_f1"):
     predictions = logits.argmax(axis=axis)
     if predictions.shape != labels.shape:
         predictions = np.resize(predictions, labels.shape)
-    return {"accuracy": scale * float((predictions == labels).mean()),
-            key: f1_score(labels, predictions, average=average)}  # fmt: skip
+    return {
+        "accuracy": scale * float((predictions == labels).mean()),
+        key: f1_score(labels, predictions, average=average),
+    }
 
 
 def test_10_1_wrong_answers():
@@ -110,8 +107,11 @@ def test_10_4_wrong_answers():
         "micro-batch only",
     )
     fails("10.4", lambda x, y, w, n: F.cross_entropy(x, y, reduction="sum") / n, "ignores the class weights")
-    fails("10.4", lambda x, y, w, n: (F.cross_entropy(x, y, reduction="none") * w[x.argmax(-1)]).sum() / n,
-          "predicted")  # fmt: skip
+    fails(
+        "10.4",
+        lambda x, y, w, n: (F.cross_entropy(x, y, reduction="none") * w[x.argmax(-1)]).sum() / n,
+        "predicted",
+    )
     fails("10.4", lambda x, y, w, n: F.cross_entropy(x, y, weight=w, reduction="none") / n, "0-d")
     fails("10.4", lambda x, y, w, n: _loss(x, y, w, n).detach(), "require grad")
     fails("10.4", lambda x, y, w, n: _loss(x, y, w, n).item(), "torch tensor")

@@ -1,20 +1,16 @@
 """Wrong answers to notebook 11's exercises fail, with a message that says what is wrong; the checks' own
 references agree with the libraries (seqeval, generate). The generic properties (reference solutions pass,
-placeholders say "not attempted", crashes are reported) are tested for every notebook in test_exercise_banks.py."""
+placeholders say "not attempted", crashes are reported) are tested for every notebook in
+tests/test_exercises_all.py."""
 
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import torch
+from exercise_support import fails, passes
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from exercise_support import fails, passes  # noqa: E402
-
-import helpers.exercise_bank.nb11 as bank  # noqa: E402
+import helpers.exercise_bank.nb11 as bank
 
 # ------------------------------------------------------------------------------------------- 11.1 entity F1
 
@@ -149,7 +145,7 @@ def test_perplexity_mean_of_exps_fails():
     fails("11.2", mean_of_exps, "exp of a mean is not the mean of exps")
 
 
-# ------------------------------------------------------------------------------------------- 11.3 greedy decoding
+# --------------------------------------------------------------------------- 11.3 greedy decoding
 
 
 def _greedy(model, input_ids, attention_mask, max_new_tokens, *, keep_start=False, stop=True, position=-1):

@@ -1,24 +1,19 @@
 """Wrong answers to notebook 12's exercises fail, with a message that names the mistake.
 
 (The generic properties, reference solutions passing included, are tested for every notebook in
-tests/test_exercise_banks.py.)"""
+tests/test_exercises_all.py.)"""
 
 from __future__ import annotations
 
 import re
 import string
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
+from exercise_support import fails, passes
 from sklearn.metrics import f1_score, precision_score, recall_score
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from exercise_support import fails, passes  # noqa: E402
-
-import helpers.exercise_bank.nb12  # noqa: E402, F401  (registers the checks)
+import helpers.exercise_bank.nb12  # noqa: F401  (registers the checks)
 
 # --------------------------------------------------------------------------- 12.1 macro F1
 
@@ -66,8 +61,11 @@ def test_ece_right_answer_passes():
 
 
 def test_ece_wrong_answers_fail():
-    fails("12.2", lambda probs, labels, n: float(np.mean([abs(g) for _, g in _bins(probs, labels, n)])),
-          "without weights")  # fmt: skip
+    fails(
+        "12.2",
+        lambda probs, labels, n: float(np.mean([abs(g) for _, g in _bins(probs, labels, n)])),
+        "without weights",
+    )
     fails("12.2", lambda probs, labels, n: abs(sum(w * g for w, g in _bins(probs, labels, n))), "signed gaps")
     fails("12.2", lambda probs, labels, n: max(abs(g) for _, g in _bins(probs, labels, n)), "maximum")
 
@@ -158,5 +156,11 @@ def test_squad_wrong_answers_fail():
     fails("12.4", _scores(lambda s: s.lower().split()), "Normalise")
     fails("12.4", _scores(lambda s: _normalize(s).split(), scale=100.0), "not percentages")
     # Exact match without normalising (F1 right).
-    fails("12.4", lambda p, refs: (max(float(p == r) for r in refs), _scores(lambda s: _normalize(s).split())(p, refs)[1]),
-          "expected (1")  # fmt: skip
+    fails(
+        "12.4",
+        lambda p, refs: (
+            max(float(p == r) for r in refs),
+            _scores(lambda s: _normalize(s).split())(p, refs)[1],
+        ),
+        "expected (1",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import inspect
 import os
 
 import pytest
@@ -36,6 +37,20 @@ def tiny(outputs):
         n_train=16, num_epochs=1, max_length=32, batch_size=8, n_test=8, progress=False
     )
     return model, tokenizer, info
+
+
+def test_build_classifier_defaults_are_the_recipe(tmp_path):
+    """One recipe: build_classifier's defaults are CLASSIFIER_RECIPE's, and TrainingArguments takes them."""
+    from transformers import TrainingArguments
+
+    recipe = finetuned.CLASSIFIER_RECIPE
+    defaults = inspect.signature(finetuned.build_classifier).parameters
+    for name in ("n_train", "num_epochs", "max_length", "batch_size", "lr", "seed"):
+        assert defaults[name].default == getattr(recipe, name), name
+    args = TrainingArguments(
+        output_dir=str(tmp_path), report_to="none", **recipe.training_kwargs(batch_size=8)
+    )
+    assert (args.learning_rate, args.per_device_train_batch_size, args.num_train_epochs) == (1e-4, 8, 2)
 
 
 def test_folder_is_under_the_output_dir_of_notebook_11(outputs):

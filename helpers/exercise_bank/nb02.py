@@ -11,12 +11,14 @@ Each reference is computed at check time: 02.1 by a small WordPiece tokenizer bu
 
 import torch
 
-from helpers.exercises import Fail, attempt, exercise
+from helpers.exercises import Fail, as_float, as_int, attempt, exercise
 
 # A tiny WordPiece vocabulary: small enough to build in milliseconds, rich enough that words split into
 # pieces, so that word counts, token counts and token counts without [CLS]/[SEP] all differ.
-_VOCAB = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "the", "a", "token", "##izer", "##s", "split", "word", "into",
-          "piece", "model", "see", "##ing", "##ed", "long", "##er", "text", "s", ".", ",", "!"]  # fmt: skip
+_VOCAB = (
+    "[PAD] [UNK] [CLS] [SEP] the a token ##izer ##s split word into piece model see ##ing ##ed long ##er "
+    "text s . , !"
+).split()
 _TEXTS = [
     "Tokenizers split words into pieces.",
     "The model sees longer text",
@@ -44,20 +46,6 @@ def _tiny_tokenizer():
     )
 
 
-def _as_int(value, what: str) -> int:
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise Fail(f"{what} should be one number, got a tensor of shape {tuple(value.shape)}.")
-        value = value.item()
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise Fail(f"{what} should be a whole number, got {type(value).__name__}: {value!r}.") from None
-    if number != value:
-        raise Fail(f"{what} should be a whole number, got {value!r}.")
-    return number
-
-
 @exercise(
     "02.1",
     hint="Call the tokenizer you are given on the text and count its input_ids: "
@@ -66,7 +54,7 @@ def _as_int(value, what: str) -> int:
 def _(count_tokens):
     tokenizer = _tiny_tokenizer()
     got = [
-        _as_int(attempt(count_tokens, tokenizer, text), f"count_tokens(tokenizer, {text!r})")
+        as_int(attempt(count_tokens, tokenizer, text), f"count_tokens(tokenizer, {text!r})")
         for text in _TEXTS
     ]
     expected = [len(tokenizer(text)["input_ids"]) for text in _TEXTS]
@@ -82,11 +70,13 @@ def _(count_tokens):
         )
     if got == [len(t.split()) for t in _TEXTS]:
         raise Fail(
-            f"For {text!r} you counted {got[i]} words, but the tokenizer makes {expected[i]} tokens: {pieces}."
+            f"For {text!r} you counted {got[i]} words, but the tokenizer makes {expected[i]} tokens: "
+            f"{pieces}."
         )
     raise Fail(
-        f"For {text!r} you returned {got[i]}; the tokenizer passed to your function makes {expected[i]} tokens: "
-        f"{pieces}. (The check passes its own small tokenizer: use the `tokenizer` argument, not a global.)"
+        f"For {text!r} you returned {got[i]}; the tokenizer passed to your function makes {expected[i]} "
+        f"tokens: {pieces}. (The check passes its own small tokenizer: use the `tokenizer` argument, not a "
+        "global.)"
     )
 
 
@@ -105,17 +95,7 @@ def _(cosine):
         ("two random vectors", torch.randn(16, generator=gen), torch.randn(16, generator=gen) * 0.1),
     ]
     for name, x, y in cases:
-        got = attempt(cosine, x.clone(), y.clone())
-        if isinstance(got, torch.Tensor):
-            if got.numel() != 1:
-                raise Fail(
-                    f"cosine(a, b) should return one number; got a tensor of shape {tuple(got.shape)}."
-                )
-            got = got.item()
-        try:
-            got = float(got)
-        except (TypeError, ValueError):
-            raise Fail(f"cosine(a, b) should return a number, got {type(got).__name__}.") from None
+        got = as_float(attempt(cosine, x.clone(), y.clone()), "cosine(a, b)")
         expected = torch.nn.functional.cosine_similarity(x, y, dim=0).item()
         if abs(got - expected) > 1e-4:
             dot = float(x @ y)
@@ -136,7 +116,7 @@ def _(lora_param_count):
     from peft import LoraConfig, get_peft_model
 
     for in_features, out_features, r in [(384, 384, 8), (384, 1536, 4), (64, 10, 2), (10, 64, 16)]:
-        got = _as_int(
+        got = as_int(
             attempt(lora_param_count, in_features, out_features, r),
             f"lora_param_count({in_features}, {out_features}, {r})",
         )

@@ -25,8 +25,9 @@ def _reference_folder_name(repo_id: str, repo_type: str) -> str:
 
 @exercise(
     "03.1",
-    hint="The folder is the repo type in the plural ('models', 'datasets', 'spaces') followed by the parts of "
-    "the repo id, all joined with a double dash '--': '--'.join([repo_type + 's', *repo_id.split('/')]).",
+    hint="The folder is the repo type in the plural ('models', 'datasets', 'spaces') followed by the parts "
+    "of the repo id, all joined with a double dash '--': '--'.join([repo_type + 's', "
+    "*repo_id.split('/')]).",
 )
 def _(cache_folder_name):
     cases = [
@@ -132,8 +133,9 @@ def _(count_parameters):
 
 @exercise(
     "03.2",
-    hint="Bytes per parameter depend on the dtype: dtype.itemsize (4 for float32, 2 for bfloat16 and float16, "
-    "1 for int8, 8 for float64). Multiply by the parameter count and return bytes (not MiB, not bits).",
+    hint="Bytes per parameter depend on the dtype: dtype.itemsize (4 for float32, 2 for bfloat16 and "
+    "float16, 1 for int8, 8 for float64). Multiply by the parameter count and return bytes (not MiB, not "
+    "bits).",
 )
 def _(estimate_bytes):
     cases = [

@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from helpers.exercises import Fail, attempt, exercise
+from helpers.exercises import Fail, as_int, attempt, exercise
 
 
 def _tiny_bert_config(**kwargs):
@@ -29,18 +29,6 @@ def _tiny_bert_config(**kwargs):
     )
 
 
-def _as_int(value, what: str) -> int:
-    if isinstance(value, torch.Tensor):
-        if value.numel() != 1:
-            raise Fail(f"{what}: return one number, got a tensor of shape {tuple(value.shape)}")
-        value = value.item()
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if not isinstance(value, int):
-        raise Fail(f"{what}: return an int, got {type(value).__name__} {value!r}")
-    return value
-
-
 @exercise(
     "04.1",
     hint="Look each missing key up with model.get_parameter(name) and add up .numel() of those tensors.",
@@ -54,29 +42,44 @@ def _(answer):
 
     torch.manual_seed(0)
     cases = [
-        ("a sequence-classification head with 3 labels",
-         BertForSequenceClassification(_tiny_bert_config(num_labels=3)), {"classifier.weight", "classifier.bias"}),
-        ("a token-classification head with 7 labels",
-         BertForTokenClassification(_tiny_bert_config(num_labels=7)), {"classifier.weight", "classifier.bias"}),
-        ("a question-answering head (start and end scores)",
-         BertForQuestionAnswering(_tiny_bert_config()), {"qa_outputs.weight", "qa_outputs.bias"}),
-        ("a classifier whose checkpoint also lacked the pooler",
-         BertForSequenceClassification(_tiny_bert_config(num_labels=4)),
-         {"classifier.weight", "classifier.bias", "bert.pooler.dense.weight", "bert.pooler.dense.bias"}),
-    ]  # fmt: skip
+        (
+            "a sequence-classification head with 3 labels",
+            BertForSequenceClassification(_tiny_bert_config(num_labels=3)),
+            {"classifier.weight", "classifier.bias"},
+        ),
+        (
+            "a token-classification head with 7 labels",
+            BertForTokenClassification(_tiny_bert_config(num_labels=7)),
+            {"classifier.weight", "classifier.bias"},
+        ),
+        (
+            "a question-answering head (start and end scores)",
+            BertForQuestionAnswering(_tiny_bert_config()),
+            {"qa_outputs.weight", "qa_outputs.bias"},
+        ),
+        (
+            "a classifier whose checkpoint also lacked the pooler",
+            BertForSequenceClassification(_tiny_bert_config(num_labels=4)),
+            {"classifier.weight", "classifier.bias", "bert.pooler.dense.weight", "bert.pooler.dense.bias"},
+        ),
+    ]
     for description, model, missing in cases:
-        got = _as_int(attempt(answer, model, set(missing)), description)
+        got = as_int(attempt(answer, model, set(missing)), description)
         params = dict(model.named_parameters())
         expected = sum(params[name].numel() for name in missing)
         total = sum(p.numel() for p in model.parameters())
         if got == expected:
             continue
         if got == len(missing):
-            raise Fail(f"For {description} you returned {got}, the number of missing KEYS. "
-                       f"Count the numbers inside those tensors: {expected}.")  # fmt: skip
+            raise Fail(
+                f"For {description} you returned {got}, the number of missing KEYS. "
+                f"Count the numbers inside those tensors: {expected}."
+            )
         if got == total:
-            raise Fail(f"For {description} you returned {got}, every parameter of the model; "
-                       "count only the ones named in missing_keys.")  # fmt: skip
+            raise Fail(
+                f"For {description} you returned {got}, every parameter of the model; "
+                "count only the ones named in missing_keys."
+            )
         weights_only = sum(params[n].numel() for n in missing if n.endswith("weight"))
         if got == weights_only:
             raise Fail(
@@ -105,7 +108,8 @@ def _(answer):
         raise Fail(f"return a torch.Tensor, got {type(got).__name__}")
     if tuple(got.shape) != (4, 10):
         raise Fail(
-            f"expected shape (batch, hidden) = (4, 10), got {tuple(got.shape)}: average over dim 1, the tokens"
+            f"expected shape (batch, hidden) = (4, 10), got {tuple(got.shape)}: average over dim 1, the "
+            "tokens"
         )
     m = mask.unsqueeze(-1).float()
     mean = (hidden * m).sum(1) / m.sum(1)
@@ -129,7 +133,8 @@ def _(answer):
 
 @exercise(
     "04.3",
-    hint="Normalise the rows of both matrices (F.normalize(X, dim=-1)), then one matrix product: A_n @ B_n.T.",
+    hint="Normalise the rows of both matrices (F.normalize(X, dim=-1)), then one matrix product: "
+    "A_n @ B_n.T.",
 )
 def _(answer):
     gen = torch.Generator().manual_seed(5)

@@ -20,11 +20,16 @@ from helpers.exercises import Fail, attempt, exercise
 
 
 def _score_lists(seed: int = 0) -> list[list[dict]]:
-    """Score lists like text-classification's ``top_k=None`` output, but shuffled (the best is rarely first)."""
+    """Score lists like text-classification's ``top_k=None`` output, but shuffled (the best is rarely
+    first)."""
     rng = random.Random(seed)
     cases = []
-    for labels in (["negative", "neutral", "positive"], ["spam", "ham"], ["business", "entertainment",
-                   "politics", "sport", "tech"], ["negative", "neutral", "positive"]):  # fmt: skip
+    for labels in (
+        ["negative", "neutral", "positive"],
+        ["spam", "ham"],
+        ["business", "entertainment", "politics", "sport", "tech"],
+        ["negative", "neutral", "positive"],
+    ):
         logits = [rng.gauss(0, 2) for _ in labels]
         total = sum(math.exp(x) for x in logits)
         scores = [{"label": lab, "score": math.exp(x) / total} for lab, x in zip(labels, logits, strict=True)]
@@ -35,8 +40,11 @@ def _score_lists(seed: int = 0) -> list[list[dict]]:
     return cases
 
 
-@exercise("05.1", hint="max(scores, key=lambda s: s['score']) finds the best entry whatever the order; "
-                       "sort the scores to find the runner-up.")  # fmt: skip
+@exercise(
+    "05.1",
+    hint="max(scores, key=lambda s: s['score']) finds the best entry whatever the order; "
+    "sort the scores to find the runner-up.",
+)
 def _(answer):
     for scores in _score_lists():
         ranked = sorted(scores, key=lambda s: s["score"], reverse=True)
@@ -49,8 +57,10 @@ def _(answer):
             raise Fail("Return the label's name (a string), not the whole {'label', 'score'} dict.")
         if label != want_label:
             if label == scores[0]["label"]:
-                raise Fail("You returned the first entry's label, but the list is not sorted here: "
-                           f"the best is {want_label!r}.")  # fmt: skip
+                raise Fail(
+                    "You returned the first entry's label, but the list is not sorted here: "
+                    f"the best is {want_label!r}."
+                )
             raise Fail(f"For {scores} the best label is {want_label!r}, you returned {label!r}.")
         try:
             margin = float(margin)
@@ -84,8 +94,11 @@ _CONVERSATIONS = [
 ]
 
 
-@exercise("05.2", hint="One dict per message with exactly the keys 'role' and 'content'; roles are 'system', "
-                       "'user' and 'assistant'; the system message (if any) first, the new question last.")  # fmt: skip
+@exercise(
+    "05.2",
+    hint="One dict per message with exactly the keys 'role' and 'content'; roles are 'system', "
+    "'user' and 'assistant'; the system message (if any) first, the new question last.",
+)
 def _(answer):
     for system, history, question in _CONVERSATIONS:
         want = _reference_messages(system, history, question)
@@ -167,8 +180,11 @@ def _span_cases() -> list[tuple[torch.Tensor, torch.Tensor, torch.Tensor, int, s
     return cases
 
 
-@exercise("05.3", hint="Score every pair (i, j) as start_logits[i] + end_logits[j] and keep only pairs with "
-                       "i <= j, j - i + 1 <= max_answer_len, and both tokens in the context; take the best.")  # fmt: skip
+@exercise(
+    "05.3",
+    hint="Score every pair (i, j) as start_logits[i] + end_logits[j] and keep only pairs with "
+    "i <= j, j - i + 1 <= max_answer_len, and both tokens in the context; take the best.",
+)
 def _(answer):
     for start, end, mask, max_len, what in _span_cases():
         want = _reference_span(start, end, mask, max_len)

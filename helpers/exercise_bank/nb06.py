@@ -9,38 +9,21 @@ from __future__ import annotations
 
 import random
 
-from helpers.exercises import Fail, attempt, exercise
+from helpers.exercises import Fail, as_int, as_int_list, attempt, exercise
 
 SPECIAL = ("[CLS]", "[SEP]", "[PAD]")
-
-
-def _as_int_list(value, what: str) -> list[int]:
-    if hasattr(value, "tolist"):  # a tensor or a numpy array
-        value = value.tolist()
-    if not isinstance(value, list | tuple):
-        raise Fail(f"{what} should return a list of ints, got {type(value).__name__}")
-    try:
-        return [int(v) for v in value]
-    except (TypeError, ValueError) as err:
-        raise Fail(f"{what} should return a list of ints; found {value!r}") from err
-
-
-def _as_int(value, what: str) -> int:
-    if hasattr(value, "item"):  # a 0-d tensor or numpy scalar
-        value = value.item()
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-        raise Fail(f"{what} should return a whole number, got {value!r}")
-    return int(value)
 
 
 # --------------------------------------------------------------------------- 06.1 WordPiece pieces -> words
 
 # Words split into WordPiece pieces the way an uncased BERT vocabulary splits them.
 _PIECES = [
-    ["token", "##izer", "##s"], ["are"], ["fun"], ["!"], ["hu", "##gging"], ["face"], ["ki", "##pp", "##ur"],
-    ["the"], ["un", "##believ", "##able"], ["2024"], ["12", "##34", "##5"], ["[UNK]"], ["."], ["costa"],
-    ["vic", "##k"], ["sushi"], ["@"], ["paul", "##walk"], ["emi", "##nem"], ["a"],
-]  # fmt: skip
+    word.split("+")
+    for word in (
+        "token+##izer+##s are fun ! hu+##gging face ki+##pp+##ur the un+##believ+##able 2024 12+##34+##5 "
+        "[UNK] . costa vic+##k sushi @ paul+##walk emi+##nem a"
+    ).split()
+]
 
 
 def _wordpiece_cases() -> list[list[str]]:
@@ -119,7 +102,7 @@ def _(count_pad_tokens):
         lengths = [rng.randint(3, 300) for _ in range(n)]
         cases += [(lengths, batch_size), (sorted(lengths), batch_size)]
     for lengths, batch_size in cases:
-        got = _as_int(attempt(count_pad_tokens, list(lengths), batch_size), "count_pad_tokens")
+        got = as_int(attempt(count_pad_tokens, list(lengths), batch_size), "count_pad_tokens")
         expected = _reference_pads(lengths, batch_size)
         if got == expected:
             continue
@@ -178,7 +161,7 @@ def _(n_chunks):
         for n_special in (2, 0):
             for n_tokens in (1, 9, 14, 15, 16, 17, 40, 100, 300):
                 cases.append((n_tokens, max_length, stride, n_special))
-    got = {case: _as_int(attempt(n_chunks, *case), "n_chunks") for case in cases}
+    got = {case: as_int(attempt(n_chunks, *case), "n_chunks") for case in cases}
     expected = {case: _reference_chunks(*case) for case in cases}
     wrong = [case for case in cases if got[case] != expected[case]]
     if not wrong:
@@ -223,9 +206,9 @@ def _reference_alignment(word_ids: list[int | None], word_labels: list[int]) -> 
 
 @exercise(
     "06.4",
-    hint="Walk through word_ids remembering the previous one: None (a special or pad token) -> -100; a word id "
-    "different from the previous one (the first piece of a word) -> word_labels[word_id]; the same word id "
-    "again (a later piece of the same word) -> -100.",
+    hint="Walk through word_ids remembering the previous one: None (a special or pad token) -> -100; a word "
+    "id different from the previous one (the first piece of a word) -> word_labels[word_id]; the same "
+    "word id again (a later piece of the same word) -> -100.",
 )
 def _(align_labels):
     rng = random.Random(64)
@@ -242,7 +225,7 @@ def _(align_labels):
         word_ids += [None] * rng.randint(1, 4)
         cases.append((word_ids, [rng.randint(0, 20) for _ in range(n_words)]))
     for word_ids, word_labels in cases:
-        got = _as_int_list(attempt(align_labels, list(word_ids), list(word_labels)), "align_labels")
+        got = as_int_list(attempt(align_labels, list(word_ids), list(word_labels)), "align_labels")
         expected = _reference_alignment(word_ids, word_labels)
         if got == expected:
             continue

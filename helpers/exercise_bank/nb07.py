@@ -61,7 +61,8 @@ def _(add_word_count):
     counts = result["n_words"]
     if isinstance(counts, int | float):
         raise Fail(
-            "'n_words' is one number for the whole batch; with batched=True return one count per text (a list)."
+            "'n_words' is one number for the whole batch; with batched=True return one count per text (a "
+            "list)."
         )
     counts = list(counts)
     if len(counts) != len(texts):
@@ -69,8 +70,8 @@ def _(add_word_count):
     if [int(c) for c in counts] != expected:
         if counts == [len(t.split(" ")) for t in texts]:
             raise Fail(
-                "you split on single spaces (split(' ')): double spaces, newlines and tabs give wrong counts, "
-                "and an empty text gets 1 word. Use text.split() with no argument."
+                "you split on single spaces (split(' ')): double spaces, newlines and tabs give wrong "
+                "counts, and an empty text gets 1 word. Use text.split() with no argument."
             )
         if counts == [len(t) for t in texts]:
             raise Fail("these are character counts: split each text into words first.")
@@ -253,11 +254,12 @@ def _(three_way_split):
         for label, total in totals.items():
             if abs(counts.get(label, 0) - total * share) > 1.0:
                 raise Fail(
-                    f"the {name} split has {counts.get(label, 0)} rows of class {SPLIT_NAMES[label]!r}; a stratified "
-                    f"split would have about {total * share:.1f} ({share:.0%} of its {total}). Pass "
-                    "stratify_by_column='label' to both train_test_split calls."
+                    f"the {name} split has {counts.get(label, 0)} rows of class {SPLIT_NAMES[label]!r}; a "
+                    f"stratified split would have about {total * share:.1f} ({share:.0%} of its {total}). "
+                    "Pass stratify_by_column='label' to both train_test_split calls."
                 )
     if got["train"].features["label"] != ds.features["label"]:
         raise Fail(
-            "the label column lost its ClassLabel feature: split the Dataset itself, not a copy of its values."
+            "the label column lost its ClassLabel feature: split the Dataset itself, not a copy of its "
+            "values."
         )

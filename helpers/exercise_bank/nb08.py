@@ -15,7 +15,7 @@ import random
 
 import torch
 
-from helpers.exercises import Fail, attempt, exercise
+from helpers.exercises import Fail, as_float, as_int, attempt, exercise
 
 IGNORE = -100  # the label value PyTorch's cross_entropy skips (ignore_index)
 
@@ -57,9 +57,9 @@ def _reference_collate(features, pad_token_id: int, side: str = "right") -> dict
 
 @exercise(
     "08.1",
-    hint="width = the longest input_ids of the batch. Start from torch.full((n, width), pad_token_id) for the "
-    "ids, zeros for the mask and torch.full(..., -100) for the labels, then copy each example into the left "
-    "part of its row (right padding) and set its mask to 1 there.",
+    hint="width = the longest input_ids of the batch. Start from torch.full((n, width), pad_token_id) for "
+    "the ids, zeros for the mask and torch.full(..., -100) for the labels, then copy each example into "
+    "the left part of its row (right padding) and set its mask to 1 there.",
 )
 def _(collate):
     rng = random.Random(81)
@@ -87,8 +87,9 @@ def _(collate):
         for key, tensor in got.items():
             if tuple(tensor.shape) != tuple(expected[key].shape):
                 raise Fail(
-                    f"batch[{key!r}] has shape {tuple(tensor.shape)} {where}; expected {tuple(expected[key].shape)}: "
-                    f"one row per example, padded to the longest example of the batch ({width} tokens)."
+                    f"batch[{key!r}] has shape {tuple(tensor.shape)} {where}; expected "
+                    f"{tuple(expected[key].shape)}: one row per example, padded to the longest example of "
+                    f"the batch ({width} tokens)."
                 )
         if torch.equal(got["attention_mask"], 1 - expected["attention_mask"]):
             raise Fail("Your attention_mask is inverted: it is 1 for real tokens and 0 for padding.")
@@ -122,7 +123,8 @@ def _(collate):
                     "You padded the labels with 0, which is a real class (here 'O'). Pad them with -100."
                 )
             raise Fail(
-                f"labels differ {where}: each example's labels unchanged, then -100 for every padded position."
+                f"labels differ {where}: each example's labels unchanged, then -100 for every padded "
+                "position."
             )
         if given != frozen:
             raise Fail("collate changed the features it was given; build new tensors instead.")
@@ -160,7 +162,8 @@ def _mlm_case(seed: int, mask_token_id: int, vocab: int = 500, shape=(6, 24)):
 @exercise(
     "08.2",
     hint="selected = labels != -100 (the collator keeps the true id only where it chose to predict). Among "
-    "those: mask where input_ids == mask_token_id, kept where input_ids == original_ids, random for the rest.",
+    "those: mask where input_ids == mask_token_id, kept where input_ids == original_ids, random for the "
+    "rest.",
 )
 def _(masking_breakdown):
     for seed, mask_token_id in [(0, 4), (1, 7), (2, 503)]:  # never equal to a word id (10..499)
@@ -168,28 +171,26 @@ def _(masking_breakdown):
         got = attempt(masking_breakdown, original.clone(), inputs.clone(), labels.clone(), mask_token_id)
         if not isinstance(got, dict) and not hasattr(got, "keys"):
             raise Fail(
-                f"masking_breakdown should return a dict with keys {sorted(expected)}, got {type(got).__name__}."
+                f"masking_breakdown should return a dict with keys {sorted(expected)}, got "
+                f"{type(got).__name__}."
             )
         missing = [k for k in expected if k not in got]
         if missing:
             raise Fail(f"your dict lacks the keys {missing}; expected the keys {list(expected)}.")
         values = {}
         for key in expected:
-            value = got[key]
-            if hasattr(value, "item"):
-                value = value.item()
-            if isinstance(value, float) and 0 < value < 1:
+            value = as_float(got[key], f"{key!r}")
+            if 0 < value < 1:
                 raise Fail(f"{key!r} is {value:.3f}, a fraction; return counts of positions (whole numbers).")
-            if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value):
-                raise Fail(f"{key!r} should be a count (an int); got {value!r}.")
-            values[key] = int(value)
+            values[key] = as_int(value, f"{key!r} (a count)")
         if values == expected:
             continue
         n_changed = int((inputs != original).sum())
         if values["selected"] == n_changed:
             raise Fail(
                 f"You counted {values['selected']} selected positions: those whose input changed. The "
-                f"collator also selects tokens it leaves unchanged; count labels != -100 ({expected['selected']})."
+                "collator also selects tokens it leaves unchanged; count labels != -100 "
+                f"({expected['selected']})."
             )
         if values["mask"] == int((inputs == mask_token_id).sum()) != expected["mask"]:
             raise Fail("Count [MASK] only among the selected positions.")
@@ -238,7 +239,8 @@ def _(shift_right):
         expected = _reference_shift(labels, start, pad)
         if tuple(got.shape) != tuple(expected.shape):
             raise Fail(
-                f"shape {tuple(got.shape)}; decoder_input_ids have the same shape as labels {tuple(labels.shape)}."
+                f"shape {tuple(got.shape)}; decoder_input_ids have the same shape as labels "
+                f"{tuple(labels.shape)}."
             )
         if torch.equal(got, expected):
             continue
@@ -250,8 +252,8 @@ def _(shift_right):
         unshifted = labels.masked_fill(labels == IGNORE, pad)
         if torch.equal(got, unshifted):
             raise Fail(
-                "You returned the labels (with -100 replaced) without shifting: the decoder must read the token "
-                "*before* the one it predicts. Shift one position to the right."
+                "You returned the labels (with -100 replaced) without shifting: the decoder must read the "
+                "token *before* the one it predicts. Shift one position to the right."
             )
         if torch.equal(got[:, :-1], unshifted[:, 1:]):
             raise Fail(

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import torch
 
-from helpers.exercises import Fail, attempt, exercise
+from helpers.exercises import Fail, as_float, as_int, attempt, exercise
 
 # --------------------------------------------------------------------------- 10.1 compute_metrics
 
@@ -29,20 +29,11 @@ def _eval_prediction(n: int, num_classes: int, seed: int, weights: list[float]):
     return EvalPrediction(predictions=logits, label_ids=labels)
 
 
-def _as_number(value, key: str) -> float:
-    if isinstance(value, torch.Tensor):
-        value = value.item()
-    try:
-        return float(value)
-    except (TypeError, ValueError) as err:
-        raise Fail(f"metrics[{key!r}] should be a number, got {type(value).__name__}.") from err
-
-
 @exercise(
     "10.1",
     hint="logits, labels = eval_pred; predictions = logits.argmax(axis=-1) (one class per row); accuracy is "
-    "the share of predictions == labels; macro F1 is sklearn's f1_score(labels, predictions, average='macro') "
-    "(the unweighted mean of the per-class F1 scores).",
+    "the share of predictions == labels; macro F1 is sklearn's f1_score(labels, predictions, "
+    "average='macro') (the unweighted mean of the per-class F1 scores).",
 )
 def _(compute_metrics):
     from sklearn.metrics import accuracy_score, f1_score
@@ -68,29 +59,39 @@ def _(compute_metrics):
         for key in ("accuracy", "macro_f1"):
             if key not in got:
                 raise Fail(
-                    f"the dict has no key {key!r} (it has {sorted(got)}); the Trainer logs it as 'eval_{key}'."
+                    f"the dict has no key {key!r} (it has {sorted(got)}); the Trainer logs it as "
+                    f"'eval_{key}'."
                 )
         predictions = logits.argmax(axis=-1)
-        expected = {"accuracy": accuracy_score(labels, predictions),
-                    "macro_f1": f1_score(labels, predictions, average="macro", zero_division=0)}  # fmt: skip
+        expected = {
+            "accuracy": accuracy_score(labels, predictions),
+            "macro_f1": f1_score(labels, predictions, average="macro", zero_division=0),
+        }
         where = f"({n} examples, {num_classes} classes)"
-        accuracy, macro_f1 = _as_number(got["accuracy"], "accuracy"), _as_number(got["macro_f1"], "macro_f1")
+        accuracy, macro_f1 = (
+            as_float(got["accuracy"], "metrics['accuracy']"),
+            as_float(got["macro_f1"], "metrics['macro_f1']"),
+        )
         if not math.isclose(accuracy, expected["accuracy"], abs_tol=1e-6):
             if math.isclose(accuracy, 100 * expected["accuracy"], abs_tol=1e-4):
                 raise Fail(f"accuracy is {accuracy:.2f}: give a fraction between 0 and 1, not a percentage.")
             raise Fail(
-                f"accuracy is {accuracy:.4f}, expected {expected['accuracy']:.4f} {where}. The prediction of each "
-                "example is the argmax of its row of logits (axis=-1)."
+                f"accuracy is {accuracy:.4f}, expected {expected['accuracy']:.4f} {where}. The prediction of "
+                "each example is the argmax of its row of logits (axis=-1)."
             )
         if not math.isclose(macro_f1, expected["macro_f1"], abs_tol=1e-6):
             micro = f1_score(labels, predictions, average="micro", zero_division=0)
             weighted = f1_score(labels, predictions, average="weighted", zero_division=0)
             if math.isclose(macro_f1, weighted, abs_tol=1e-6):
-                raise Fail("macro_f1 equals the *weighted* F1: macro F1 averages the classes without weighting "
-                           "them by their size, which is what makes it see the small classes.")  # fmt: skip
+                raise Fail(
+                    "macro_f1 equals the *weighted* F1: macro F1 averages the classes without weighting "
+                    "them by their size, which is what makes it see the small classes."
+                )
             if math.isclose(macro_f1, micro, abs_tol=1e-6):
-                raise Fail("macro_f1 equals the *micro* F1, which for single-label classification is just the "
-                           "accuracy; use average='macro'.")  # fmt: skip
+                raise Fail(
+                    "macro_f1 equals the *micro* F1, which for single-label classification is just the "
+                    "accuracy; use average='macro'."
+                )
             raise Fail(f"macro_f1 is {macro_f1:.4f}, expected {expected['macro_f1']:.4f} {where}.")
 
 
@@ -108,13 +109,23 @@ def _reference_steps(n_examples: int, batch_size: int, grad_accum: int, num_epoc
 @exercise(
     "10.2",
     hint="Count per epoch first: batches = ceil(n_examples / batch_size) (the last batch may be short), "
-    "optimizer steps = ceil(batches / grad_accum) (the last step may accumulate fewer batches). Then multiply by "
-    "num_epochs and round up: math.ceil(num_epochs * steps_per_epoch). Each epoch has its own short last batch.",
+    "optimizer steps = ceil(batches / grad_accum) (the last step may accumulate fewer batches). Then "
+    "multiply by num_epochs and round up: math.ceil(num_epochs * steps_per_epoch). Each epoch has its "
+    "own short last batch.",
 )
 def _(optimizer_steps):
     rng = random.Random(102)
-    cases = [(40, 16, 1, 3), (40, 8, 2, 1), (1000, 32, 4, 2), (33, 16, 2, 5), (29793, 16, 1, 1), (100, 10, 3, 2),
-             (7, 8, 4, 3), (500, 16, 2, 1.5), (64, 8, 1, 0.25)]  # fmt: skip
+    cases = [
+        (40, 16, 1, 3),
+        (40, 8, 2, 1),
+        (1000, 32, 4, 2),
+        (33, 16, 2, 5),
+        (29793, 16, 1, 1),
+        (100, 10, 3, 2),
+        (7, 8, 4, 3),
+        (500, 16, 2, 1.5),
+        (64, 8, 1, 0.25),
+    ]
     cases += [
         (rng.randint(1, 3000), rng.choice([4, 8, 16, 32]), rng.randint(1, 8), rng.randint(1, 4))
         for _ in range(30)
@@ -122,30 +133,37 @@ def _(optimizer_steps):
     for n_examples, batch_size, grad_accum, num_epochs in cases:
         got = attempt(optimizer_steps, n_examples, batch_size, grad_accum, num_epochs)
         expected = _reference_steps(n_examples, batch_size, grad_accum, num_epochs)
-        where = (f"optimizer_steps(n_examples={n_examples}, batch_size={batch_size}, grad_accum={grad_accum}, "
-                 f"num_epochs={num_epochs})")  # fmt: skip
-        if isinstance(got, bool) or not isinstance(got, int | np.integer):
-            if isinstance(got, float) and got == expected:
-                raise Fail(
-                    f"{where} returned the float {got}; return an int (a number of steps), e.g. with math.ceil."
-                )
-            raise Fail(f"{where} should return an int, got {type(got).__name__} {got!r}.")
+        where = (
+            f"optimizer_steps(n_examples={n_examples}, batch_size={batch_size}, grad_accum={grad_accum}, "
+            f"num_epochs={num_epochs})"
+        )
+        if isinstance(got, float):  # a whole float is a mistake here: steps are counted, not measured
+            raise Fail(
+                f"{where} returned the float {got}; return an int (a number of steps), e.g. with math.ceil."
+            )
+        got = as_int(got, where)
         if got == expected:
             continue
         total = n_examples * num_epochs
         if got == math.ceil(total / (batch_size * grad_accum)):
-            raise Fail(f"{where} returned {got}, expected {expected}: you divided all the examples of all epochs "
-                       "by the effective batch, but every epoch ends with its own short batch (the sampler "
-                       "starts afresh each epoch), so count steps per epoch first.")  # fmt: skip
+            raise Fail(
+                f"{where} returned {got}, expected {expected}: you divided all the examples of all epochs "
+                "by the effective batch, but every epoch ends with its own short batch (the sampler "
+                "starts afresh each epoch), so count steps per epoch first."
+            )
         if got in (
             total // (batch_size * grad_accum),
             math.floor(num_epochs * ((n_examples // batch_size) // grad_accum)),
         ):
-            raise Fail(f"{where} returned {got}, expected {expected}: the short last batch (and the short last "
-                       "accumulation step) still count; round up, not down.")  # fmt: skip
+            raise Fail(
+                f"{where} returned {got}, expected {expected}: the short last batch (and the short last "
+                "accumulation step) still count; round up, not down."
+            )
         if got == math.ceil(num_epochs * math.ceil(n_examples / batch_size)):
-            raise Fail(f"{where} returned {got}, expected {expected}: that counts batches; with gradient "
-                       "accumulation one optimizer step takes grad_accum batches.")  # fmt: skip
+            raise Fail(
+                f"{where} returned {got}, expected {expected}: that counts batches; with gradient "
+                "accumulation one optimizer step takes grad_accum batches."
+            )
         raise Fail(f"{where} returned {got}, expected {expected}.")
 
 
@@ -191,9 +209,11 @@ def _(class_weights):
         frequency = torch.tensor(counts, dtype=torch.float64)
         where = f"(class counts {counts})"
         if torch.allclose(got / got.sum(), (1 / frequency) / (1 / frequency).sum(), rtol=1e-5):
-            raise Fail(f"your weights are proportional to 1 / count, but scaled differently {where}: scale them so "
-                       "that the *average weight over the training examples* is 1, i.e. n / (num_classes * count), "
-                       "which keeps the loss on the same scale as the unweighted one.")  # fmt: skip
+            raise Fail(
+                f"your weights are proportional to 1 / count, but scaled differently {where}: scale them so "
+                "that the *average weight over the training examples* is 1, i.e. n / (num_classes * count), "
+                "which keeps the loss on the same scale as the unweighted one."
+            )
         if torch.allclose(got / got.sum(), frequency / frequency.sum(), rtol=1e-5):
             raise Fail(
                 f"your weights grow with the class count {where}: the *rare* classes should weigh more."
@@ -206,9 +226,10 @@ def _(class_weights):
 
 @exercise(
     "10.4",
-    hint="F.cross_entropy(logits, labels, weight=class_weights, reduction='sum') / num_items_in_batch: add up "
-    "the weighted losses of this micro-batch and divide by the number of labels of the WHOLE accumulated batch "
-    "(not by this batch's size, and not by its sum of weights, which is what reduction='mean' does).",
+    hint="F.cross_entropy(logits, labels, weight=class_weights, reduction='sum') / num_items_in_batch: add "
+    "up the weighted losses of this micro-batch and divide by the number of labels of the WHOLE "
+    "accumulated batch (not by this batch's size, and not by its sum of weights, which is what "
+    "reduction='mean' does).",
 )
 def _(weighted_loss):
     import torch.nn.functional as F
@@ -229,10 +250,15 @@ def _(weighted_loss):
                 f"return one number (a 0-d tensor), got shape {tuple(got.shape)}: reduce over the batch."
             )
         if not got.requires_grad:
-            raise Fail("the loss does not require grad: compute it from logits with torch operations, no .item() "
-                       "or .detach(), or the Trainer cannot backpropagate through it.")  # fmt: skip
-        if not (torch.equal(logits.detach(), frozen[0]) and torch.equal(labels, frozen[1])
-                and torch.equal(class_weights, frozen[2])):  # fmt: skip
+            raise Fail(
+                "the loss does not require grad: compute it from logits with torch operations, no .item() "
+                "or .detach(), or the Trainer cannot backpropagate through it."
+            )
+        if not (
+            torch.equal(logits.detach(), frozen[0])
+            and torch.equal(labels, frozen[1])
+            and torch.equal(class_weights, frozen[2])
+        ):
             raise Fail("weighted_loss changed its inputs in place.")
         expected = F.cross_entropy(logits, labels, weight=class_weights, reduction="sum") / num_items
         if torch.allclose(got, expected, atol=1e-6):
@@ -240,15 +266,18 @@ def _(weighted_loss):
         where = f"(micro-batch of {batch}, num_items_in_batch={num_items})"
         candidates = {
             "averages over this micro-batch only (divide by num_items_in_batch, the labels of the whole "
-            "accumulated batch, so that the micro-batches add up to the mean over all of them)":
-                F.cross_entropy(logits, labels, weight=class_weights, reduction="sum") / batch,
-            "is cross_entropy's weighted *mean* (reduction='mean' divides by this micro-batch's sum of weights, "
-            "which differs from one micro-batch to the next); use reduction='sum' and divide by "
+            "accumulated batch, so that the micro-batches add up to the mean over all of "
+            "them)": F.cross_entropy(logits, labels, weight=class_weights, reduction="sum") / batch,
+            "is cross_entropy's weighted *mean* (reduction='mean' divides by this micro-batch's sum of "
+            "weights, which differs from one micro-batch to the next); use reduction='sum' and divide by "
             "num_items_in_batch": F.cross_entropy(logits, labels, weight=class_weights),
             "ignores the class weights": F.cross_entropy(logits, labels, reduction="sum") / num_items,
-            "weights each example by its *predicted* class, not its true class (index the weights with labels)":
-                (F.cross_entropy(logits, labels, reduction="none") * class_weights[logits.argmax(-1)]).sum() / num_items,
-        }  # fmt: skip
+            "weights each example by its *predicted* class, not its true class (index the weights with "
+            "labels)": (
+                F.cross_entropy(logits, labels, reduction="none") * class_weights[logits.argmax(-1)]
+            ).sum()
+            / num_items,
+        }
         for mistake, value in candidates.items():
             if torch.allclose(got, value, atol=1e-6):
                 raise Fail(f"your loss {mistake} {where}.")

@@ -1,6 +1,7 @@
-"""Checks for notebook 11 (fine-tuning four ways). Every expected answer is computed here, at check time: entity
-spans and F1 from first principles (the same numbers as seqeval on valid BIO tags), perplexity from the losses, and
-greedy decoding with ``generate`` on a tiny random T5 built from a config (no download, a fraction of a second)."""
+"""Checks for notebook 11 (fine-tuning four ways). Every expected answer is computed here, at check time:
+entity spans and F1 from first principles (the same numbers as seqeval on valid BIO tags), perplexity from the
+losses, and greedy decoding with ``generate`` on a tiny random T5 built from a config (no download, a fraction
+of a second)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ TYPES = ("person", "geo-loc", "company", "product")
 
 
 def _spans(tags: list[str]) -> set[tuple[str, int, int]]:
-    """Entities of one valid BIO sequence as (type, first index, last index): B-X starts one, I-X continues it."""
+    """Entities of one valid BIO sequence as (type, first index, last index): B-X starts one, I-X continues
+    it."""
     spans, start, kind = set(), None, None
     for i, tag in enumerate([*tags, "O"]):  # a final "O" closes an entity that runs to the end
         if start is not None and tag != f"I-{kind}":
@@ -98,9 +100,10 @@ def _token_f1(true_tags, pred_tags):  # a plausible wrong answer, used in the me
 
 @exercise(
     "11.1",
-    hint="Turn each tag list into a set of (type, start, end) spans: B-X opens an entity, the I-X tags right after "
-    "it extend it, anything else closes it. Count over ALL sentences: correct = |true & predicted| (exact spans, "
-    "same type), precision = correct / n_predicted, recall = correct / n_true, F1 = 2PR / (P + R).",
+    hint="Turn each tag list into a set of (type, start, end) spans: B-X opens an entity, the I-X tags right "
+    "after it extend it, anything else closes it. Count over ALL sentences: correct = |true & predicted| "
+    "(exact spans, same type), precision = correct / n_predicted, recall = correct / n_true, F1 = 2PR / "
+    "(P + R).",
 )
 def _(answer):
     for k, (true, pred) in enumerate(_ner_cases()):
@@ -115,17 +118,26 @@ def _(answer):
         n_true, n_pred = sum(len(_spans(t)) for t in true), sum(len(_spans(p)) for p in pred)
         what = f"On test case {k} ({len(true)} sentences, {n_true} true and {n_pred} predicted entities)"
         if math.isclose(got, _token_f1(true, pred), abs_tol=1e-9):
-            raise Fail(f"{what} you returned {got:.4f}, the token-level F1. Entity-level F1 counts whole entities: "
-                       f"an entity is right only if its type, start and end all match; expected {expected:.4f}.")  # fmt: skip
-        untyped = _entity_f1([[t[:2] + "X" if t != "O" else t for t in s] for s in true],
-                             [[t[:2] + "X" if t != "O" else t for t in s] for s in pred])  # fmt: skip
+            raise Fail(
+                f"{what} you returned {got:.4f}, the token-level F1. Entity-level F1 counts whole entities: "
+                f"an entity is right only if its type, start and end all match; expected {expected:.4f}."
+            )
+        untyped = _entity_f1(
+            [[t[:2] + "X" if t != "O" else t for t in s] for s in true],
+            [[t[:2] + "X" if t != "O" else t for t in s] for s in pred],
+        )
         if math.isclose(got, untyped, abs_tol=1e-9):
-            raise Fail(f"{what} you returned {got:.4f}: the spans match but the types are ignored. A person "
-                       f"tagged as a company is wrong; expected {expected:.4f}.")  # fmt: skip
+            raise Fail(
+                f"{what} you returned {got:.4f}: the spans match but the types are ignored. A person "
+                f"tagged as a company is wrong; expected {expected:.4f}."
+            )
         per_sentence = [_entity_f1([t], [p]) for t, p in zip(true, pred, strict=True)]
         if math.isclose(got, sum(per_sentence) / len(per_sentence), abs_tol=1e-9):
-            raise Fail(f"{what} you returned {got:.4f}, the mean of per-sentence F1 scores. Count correct, "
-                       f"predicted and true entities over all sentences first, then compute one F1; expected {expected:.4f}.")  # fmt: skip
+            raise Fail(
+                f"{what} you returned {got:.4f}, the mean of per-sentence F1 scores. Count correct, "
+                "predicted and true entities over all sentences first, then compute one F1; expected "
+                f"{expected:.4f}."
+            )
         raise Fail(f"{what} you returned {got:.4f}, expected {expected:.4f}.")
 
 
@@ -159,9 +171,9 @@ def _ppl(losses, masks, shift=True, weighted=True):
 
 @exercise(
     "11.2",
-    hint="Each batch's loss is a mean over its PREDICTED tokens: a row with n real tokens predicts n - 1 of them "
-    "(the first token has no context). Weight each batch's loss by mask.sum() - mask.shape[0], add up, divide "
-    "by the total count, then take math.exp once at the end.",
+    hint="Each batch's loss is a mean over its PREDICTED tokens: a row with n real tokens predicts n - 1 of "
+    "them (the first token has no context). Weight each batch's loss by mask.sum() - mask.shape[0], add "
+    "up, divide by the total count, then take math.exp once at the end.",
 )
 def _(answer):
     for k, (losses, masks) in enumerate(_ppl_cases()):
@@ -172,18 +184,24 @@ def _(answer):
             continue
         what = f"Case {k} ({len(losses)} batches): you returned {got:.4f}, expected {expected:.4f}."
         if math.isclose(got, _ppl(losses, masks, shift=False), rel_tol=1e-6):
-            raise Fail(f"{what} You weighted by all real tokens; a causal LM predicts each token from the ones "
-                       "before it, so a row of n real tokens contributes n - 1 predictions to its batch's mean loss.")  # fmt: skip
+            raise Fail(
+                f"{what} You weighted by all real tokens; a causal LM predicts each token from the ones "
+                "before it, so a row of n real tokens contributes n - 1 predictions to its batch's mean loss."
+            )
         if math.isclose(got, _ppl(losses, masks, weighted=False), rel_tol=1e-6):
-            raise Fail(f"{what} You averaged the batch losses as if every batch held as many tokens; weight each "
-                       "by its number of predicted tokens.")  # fmt: skip
+            raise Fail(
+                f"{what} You averaged the batch losses as if every batch held as many tokens; weight each "
+                "by its number of predicted tokens."
+            )
         if math.isclose(got, math.log(expected), rel_tol=1e-6):
             raise Fail(f"{what} That is the mean loss (cross-entropy per token); perplexity is exp of it.")
         counts = [float(m.sum() - m.shape[0]) for m in masks]
         mean_of_exp = sum(math.exp(x) * n for x, n in zip(losses, counts, strict=True)) / sum(counts)
         if math.isclose(got, mean_of_exp, rel_tol=1e-6):
-            raise Fail(f"{what} You averaged per-batch perplexities; average the LOSSES (weighted), then take exp "
-                       "once: exp of a mean is not the mean of exps.")  # fmt: skip
+            raise Fail(
+                f"{what} You averaged per-batch perplexities; average the LOSSES (weighted), then take exp "
+                "once: exp of a mean is not the mean of exps."
+            )
         raise Fail(what)
 
 
@@ -191,11 +209,23 @@ def _(answer):
 
 
 def _tiny_t5(seed: int):
-    """A random T5 small enough to build in milliseconds, with a vocabulary of 12 so that EOS (id 1) comes up."""
+    """A random T5 small enough to build in milliseconds, with a vocabulary of 12 so that EOS (id 1) comes
+    up."""
     from transformers import T5Config, T5ForConditionalGeneration
 
-    config = T5Config(vocab_size=12, d_model=16, d_kv=4, d_ff=32, num_layers=1, num_decoder_layers=1, num_heads=4,
-                      dropout_rate=0.0, pad_token_id=0, eos_token_id=1, decoder_start_token_id=0)  # fmt: skip
+    config = T5Config(
+        vocab_size=12,
+        d_model=16,
+        d_kv=4,
+        d_ff=32,
+        num_layers=1,
+        num_decoder_layers=1,
+        num_heads=4,
+        dropout_rate=0.0,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
     torch.manual_seed(seed)
     model = T5ForConditionalGeneration(config).eval()
     with (
@@ -213,9 +243,10 @@ _MAX_NEW = 8
 
 @exercise(
     "11.3",
-    hint="Start the decoder with [[model.config.decoder_start_token_id]]. Loop max_new_tokens times: logits = "
-    "model(input_ids=..., attention_mask=..., decoder_input_ids=decoder).logits; take the argmax of the LAST "
-    "position, append it, stop after appending eos_token_id. Return the ids after the start token.",
+    hint="Start the decoder with [[model.config.decoder_start_token_id]]. Loop max_new_tokens times: logits "
+    "= model(input_ids=..., attention_mask=..., decoder_input_ids=decoder).logits; take the argmax of "
+    "the LAST position, append it, stop after appending eos_token_id. Return the ids after the start "
+    "token.",
 )
 def _(answer):
     stops = 0
@@ -227,21 +258,33 @@ def _(answer):
         )
         attention_mask = torch.ones_like(input_ids)
         with torch.no_grad():
-            reference = model.generate(input_ids=input_ids, attention_mask=attention_mask, max_new_tokens=_MAX_NEW,
-                                       do_sample=False, num_beams=1)[0, 1:].tolist()  # fmt: skip
+            reference = model.generate(
+                input_ids=input_ids,
+                attention_mask=attention_mask,
+                max_new_tokens=_MAX_NEW,
+                do_sample=False,
+                num_beams=1,
+            )[0, 1:].tolist()
             got = attempt(answer, model, input_ids.clone(), attention_mask.clone(), _MAX_NEW)
         got = got.flatten().tolist() if isinstance(got, torch.Tensor) else [int(t) for t in got]
         stops += reference[-1] == model.config.eos_token_id
         if got == reference:
             continue
-        what = f"Random model {seed}, input {input_ids[0].tolist()}: you generated {got}, generate() gives {reference}."
+        what = (
+            f"Random model {seed}, input {input_ids[0].tolist()}: you generated {got}, generate() gives "
+            f"{reference}."
+        )
         if got and got[0] == model.config.decoder_start_token_id and got[1:] == reference[: len(got) - 1]:
             raise Fail(f"{what} Return only the generated tokens, without the decoder start token.")
         if len(got) > len(reference) and got[: len(reference)] == reference:
-            raise Fail(f"{what} Stop once you have appended the end-of-sequence token (id "
-                       f"{model.config.eos_token_id}).")  # fmt: skip
+            raise Fail(
+                f"{what} Stop once you have appended the end-of-sequence token (id "
+                f"{model.config.eos_token_id})."
+            )
         if len(got) > _MAX_NEW:
             raise Fail(f"{what} Generate at most max_new_tokens={_MAX_NEW} tokens.")
-        raise Fail(f"{what} At each step feed ALL tokens generated so far (start token first) as decoder_input_ids "
-                   "and take the argmax of the last position's logits.")  # fmt: skip
+        raise Fail(
+            f"{what} At each step feed ALL tokens generated so far (start token first) as decoder_input_ids "
+            "and take the argmax of the last position's logits."
+        )
     assert stops >= 1, "the check's cases must include one that stops on EOS"  # a guard on the check itself

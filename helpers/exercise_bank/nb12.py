@@ -5,10 +5,11 @@
 12.3  bootstrap_ci(correct, n_resamples, alpha, seed): a percentile bootstrap interval for accuracy
 12.4  squad_scores(prediction, references): SQuAD exact match and token F1 (normalised, best reference)
 
-Every expected answer is computed here, from scikit-learn or from first principles, on inputs the learner never
-sees (random labels, random probabilities, tricky answer strings). The most common wrong answers (weighted or
-micro F1, an unweighted mean over bins, a 90 % interval, a set instead of a multiset of tokens...) are
-recognised and named in the failure message. No model is loaded: each check runs in milliseconds.
+Every expected answer is computed here, from scikit-learn or from first principles, on inputs the learner
+never sees (random labels, random probabilities, tricky answer strings). The most common wrong answers
+(weighted or micro F1, an unweighted mean over bins, a 90 % interval, a set instead of a multiset of
+tokens...) are recognised and named in the failure message. No model is loaded: each check runs in
+milliseconds.
 """
 
 from __future__ import annotations
@@ -20,18 +21,7 @@ from collections import Counter
 
 import numpy as np
 
-from helpers.exercises import Fail, attempt, exercise
-
-
-def _as_float(value, what: str) -> float:
-    if hasattr(value, "item") and getattr(value, "ndim", 0) == 0:  # a NumPy or torch scalar
-        value = value.item()
-    if not isinstance(value, bool | int | float):
-        raise Fail(f"{what} should be one number (a float), got {type(value).__name__}.")
-    if math.isnan(value):
-        raise Fail(f"{what} is NaN: a division by zero somewhere? An empty group should count as 0, not 0/0.")
-    return float(value)
-
+from helpers.exercises import Fail, as_float, attempt, exercise
 
 # --------------------------------------------------------------------------- 12.1 macro F1 by hand
 
@@ -80,24 +70,32 @@ def _(macro_f1):
     cases.append((y_true, np.where(y_pred == 3, 0, y_pred)))
     for y_true, y_pred in cases:
         num_labels = int(y_true.max()) + 1
-        got = _as_float(attempt(macro_f1, y_true.copy(), y_pred.copy(), num_labels), "macro_f1(...)")
+        got = as_float(attempt(macro_f1, y_true.copy(), y_pred.copy(), num_labels), "macro_f1(...)")
         ref = _reference_f1s(y_true, y_pred, num_labels)
         if abs(got - ref["macro"]) < 1e-6:
             continue
         where = f"({len(y_true)} examples, {num_labels} classes)"
         if abs(got - ref["weighted"]) < 1e-6:
-            raise Fail(f"You computed the weighted F1 {where}: {got:.4f}. Macro F1 is the unweighted mean of the "
-                       f"per-class F1 scores ({ref['macro']:.4f}): each class counts the same, however rare.")  # fmt: skip
+            raise Fail(
+                f"You computed the weighted F1 {where}: {got:.4f}. Macro F1 is the unweighted mean of the "
+                f"per-class F1 scores ({ref['macro']:.4f}): each class counts the same, however rare."
+            )
         if abs(got - ref["micro"]) < 1e-6:
-            raise Fail(f"You computed the micro F1 {where}: {got:.4f}, which for single-label classification is "
-                       f"the accuracy. Macro F1 averages the per-class F1 scores: {ref['macro']:.4f}.")  # fmt: skip
+            raise Fail(
+                f"You computed the micro F1 {where}: {got:.4f}, which for single-label classification is "
+                f"the accuracy. Macro F1 averages the per-class F1 scores: {ref['macro']:.4f}."
+            )
         p, r = ref["p_macro"], ref["r_macro"]
         if abs(got - 2 * p * r / (p + r)) < 1e-6:
-            raise Fail(f"You took the F1 of the macro precision and macro recall {where}: {got:.4f}. Macro F1 "
-                       f"is the mean of the per-class F1 scores ({ref['macro']:.4f}); the harmonic mean of two "
-                       "means is not the mean of the harmonic means.")  # fmt: skip
-        raise Fail(f"macro_f1 gave {got:.4f} {where}; scikit-learn's f1_score(average='macro') gives "
-                   f"{ref['macro']:.4f}.")  # fmt: skip
+            raise Fail(
+                f"You took the F1 of the macro precision and macro recall {where}: {got:.4f}. Macro F1 "
+                f"is the mean of the per-class F1 scores ({ref['macro']:.4f}); the harmonic mean of two "
+                "means is not the mean of the harmonic means."
+            )
+        raise Fail(
+            f"macro_f1 gave {got:.4f} {where}; scikit-learn's f1_score(average='macro') gives "
+            f"{ref['macro']:.4f}."
+        )
 
 
 # --------------------------------------------------------------------------- 12.2 expected calibration error
@@ -138,8 +136,8 @@ def _reference_ece(probs, labels, n_bins: int) -> float:
 @exercise(
     "12.2",
     hint="confidence = probs.max(axis=1), correct = (probs.argmax(axis=1) == labels). Cut [0, 1] into n_bins "
-    "equal bins (lo, hi]; for each non-empty bin take |mean(correct) - mean(confidence)|, weight it by the share "
-    "of examples in the bin, and add up.",
+    "equal bins (lo, hi]; for each non-empty bin take |mean(correct) - mean(confidence)|, weight it by "
+    "the share of examples in the bin, and add up.",
 )
 def _(expected_calibration_error):
     rng = np.random.default_rng(122)
@@ -150,27 +148,35 @@ def _(expected_calibration_error):
     ]
     for probs, labels, n_bins in cases:
         got = attempt(expected_calibration_error, probs.copy(), labels.copy(), n_bins)
-        got = _as_float(got, "expected_calibration_error(...)")
+        got = as_float(got, "expected_calibration_error(...)")
         expected = _reference_ece(probs, labels, n_bins)
         if abs(got - expected) < 1e-6:
             continue
         where = f"({len(labels)} examples, {probs.shape[1]} classes, {n_bins} bins)"
         weights, gaps, signed = _gaps(probs, labels, n_bins)
         if abs(got - gaps.mean()) < 1e-6:
-            raise Fail(f"You averaged the bins' gaps without weights {where}: {got:.4f}. Weight each bin by its "
-                       f"share of the examples: a bin with 3 examples must count less than one with 300 "
-                       f"(expected {expected:.4f}).")  # fmt: skip
+            raise Fail(
+                f"You averaged the bins' gaps without weights {where}: {got:.4f}. Weight each bin by its "
+                f"share of the examples: a bin with 3 examples must count less than one with 300 "
+                f"(expected {expected:.4f})."
+            )
         if abs(got - abs((weights * signed).sum())) < 1e-6:
-            raise Fail(f"You added signed gaps {where}: over- and under-confident bins cancel out. Take the "
-                       f"absolute gap in each bin before adding (expected {expected:.4f}).")  # fmt: skip
+            raise Fail(
+                f"You added signed gaps {where}: over- and under-confident bins cancel out. Take the "
+                f"absolute gap in each bin before adding (expected {expected:.4f})."
+            )
         if abs(got - gaps.max()) < 1e-6:
-            raise Fail(f"You returned the largest gap {where} (the *maximum* calibration error). ECE is the "
-                       f"weighted mean of the gaps: {expected:.4f}.")  # fmt: skip
+            raise Fail(
+                f"You returned the largest gap {where} (the *maximum* calibration error). ECE is the "
+                f"weighted mean of the gaps: {expected:.4f}."
+            )
         true_class = probs[np.arange(len(labels)), labels]
         w2, g2, _ = _gaps(probs, labels, n_bins, confidence=true_class)
         if abs(got - (w2 * g2).sum()) < 1e-6:
-            raise Fail(f"You used the probability of the TRUE class as the confidence {where}. The confidence is "
-                       f"the probability of the PREDICTED class, probs.max(axis=1) (expected {expected:.4f}).")  # fmt: skip
+            raise Fail(
+                f"You used the probability of the TRUE class as the confidence {where}. The confidence is "
+                f"the probability of the PREDICTED class, probs.max(axis=1) (expected {expected:.4f})."
+            )
         raise Fail(f"expected_calibration_error gave {got:.4f} {where}; expected {expected:.4f}.")
 
 
@@ -180,7 +186,7 @@ def _(expected_calibration_error):
 def _check_interval(result, what: str) -> tuple[float, float]:
     if not isinstance(result, tuple | list) or len(result) != 2:
         raise Fail(f"{what} should return a pair (low, high), got {type(result).__name__}.")
-    low, high = (_as_float(v, what) for v in result)
+    low, high = (as_float(v, what) for v in result)
     return low, high
 
 
@@ -209,33 +215,43 @@ def _(bootstrap_ci):
         attempt(bootstrap_ci, scores.copy(), 300, 0.05, 7), "bootstrap_ci(scores, 300, 0.05, 7)"
     )
     if again != first:
-        raise Fail("Two calls with the same seed gave different intervals: make the resampling reproducible "
-                   "with rng = np.random.default_rng(seed), and draw every random number from rng.")  # fmt: skip
+        raise Fail(
+            "Two calls with the same seed gave different intervals: make the resampling reproducible "
+            "with rng = np.random.default_rng(seed), and draw every random number from rng."
+        )
     width = high - low
     expected = 2 * 1.959964 * math.sqrt(p * (1 - p) / n)  # the bootstrap distribution is close to normal here
     if width < 1e-9:
-        raise Fail("The interval has no width: every resample had the same mean. Resample WITH replacement "
-                   "(rng.integers or rng.choice(..., replace=True)); a permutation always has the same mean.")  # fmt: skip
+        raise Fail(
+            "The interval has no width: every resample had the same mean. Resample WITH replacement "
+            "(rng.integers or rng.choice(..., replace=True)); a permutation always has the same mean."
+        )
     if width > 3 * expected:
-        raise Fail(f"The interval ({low:.3f}, {high:.3f}) is far too wide ({width:.3f}; expected about "
-                   f"{expected:.3f}). Take the quantiles of the resamples' MEANS, not of the 0/1 values.")  # fmt: skip
+        raise Fail(
+            f"The interval ({low:.3f}, {high:.3f}) is far too wide ({width:.3f}; expected about "
+            f"{expected:.3f}). Take the quantiles of the resamples' MEANS, not of the 0/1 values."
+        )
     if abs(width / expected - 1) > 0.1:
         guess = ""
         if abs(width / expected - 1.644854 / 1.959964) < 0.06:
             guess = (
                 " That is the width of a 90% interval: the bounds are the alpha/2 and 1 - alpha/2 quantiles."
             )
-        raise Fail(f"For 400 examples at accuracy 0.8, a 95% interval is about {expected:.4f} wide; yours is "
-                   f"{width:.4f}.{guess}")  # fmt: skip
+        raise Fail(
+            f"For 400 examples at accuracy 0.8, a 95% interval is about {expected:.4f} wide; yours is "
+            f"{width:.4f}.{guess}"
+        )
     narrow = _check_interval(
         attempt(bootstrap_ci, correct.copy(), 4000, 0.32, 0), "bootstrap_ci(..., alpha=0.32)"
     )
     ratio = (high - low) / max(narrow[1] - narrow[0], 1e-12)
     expected_ratio = 1.959964 / 0.994458  # 95% versus 68% normal quantiles
     if abs(ratio / expected_ratio - 1) > 0.15:
-        raise Fail(f"With alpha=0.32 (a 68% interval) the interval should be about {1 / expected_ratio:.2f} "
-                   f"times as wide as with alpha=0.05; yours is {1 / ratio:.2f} times. Use alpha to choose the "
-                   "quantiles: alpha/2 and 1 - alpha/2.")  # fmt: skip
+        raise Fail(
+            f"With alpha=0.32 (a 68% interval) the interval should be about {1 / expected_ratio:.2f} "
+            f"times as wide as with alpha=0.05; yours is {1 / ratio:.2f} times. Use alpha to choose the "
+            "quantiles: alpha/2 and 1 - alpha/2."
+        )
     ones = _check_interval(attempt(bootstrap_ci, np.ones(50), 500, 0.05, 1), "bootstrap_ci(np.ones(50), ...)")
     if ones != (1.0, 1.0):
         raise Fail(
@@ -286,10 +302,11 @@ QA_CASES = [
 
 @exercise(
     "12.4",
-    hint="normalise both sides (lower(); drop every character of string.punctuation; replace the words a, an, "
-    "the by spaces with re.sub(r'\\b(a|an|the)\\b', ' ', s); ' '.join(s.split())). Exact match: normalised "
-    "strings equal. F1: common = Counter(pred_tokens) & Counter(ref_tokens), precision = common / len(pred), "
-    "recall = common / len(ref); 0 when nothing is in common. Return the best of each over the references.",
+    hint="normalise both sides (lower(); drop every character of string.punctuation; replace the words a, "
+    "an, the by spaces with re.sub(r'\\b(a|an|the)\\b', ' ', s); ' '.join(s.split())). Exact match: "
+    "normalised strings equal. F1: common = Counter(pred_tokens) & Counter(ref_tokens), precision = "
+    "common / len(pred), recall = common / len(ref); 0 when nothing is in common. Return the best of "
+    "each over the references.",
 )
 def _(squad_scores):
     for prediction, references in QA_CASES:
@@ -297,7 +314,7 @@ def _(squad_scores):
         what = f"squad_scores({prediction!r}, {references!r})"
         if not isinstance(got, tuple | list) or len(got) != 2:
             raise Fail(f"{what} should return a pair (exact_match, f1), got {type(got).__name__}.")
-        em, f1 = (_as_float(v, what) for v in got)
+        em, f1 = (as_float(v, what) for v in got)
         exp_em, exp_f1 = _reference_scores(prediction, references)
         if em > 1 or f1 > 1:
             raise Fail(f"{what} gave ({em}, {f1}): return fractions between 0 and 1, not percentages.")
@@ -309,11 +326,15 @@ def _(squad_scores):
                 _f1(prediction, r, tokens=lambda s: sorted(set(_normalize(s).split()))) for r in references
             )
             if abs(f1 - as_set) < 1e-9:
-                raise Fail(f"{what}: {expected}. Count tokens as a multiset (collections.Counter, then &): "
-                           "'Paris Paris Paris' shares ONE 'paris' with 'Paris', so its precision is 1/3.")  # fmt: skip
+                raise Fail(
+                    f"{what}: {expected}. Count tokens as a multiset (collections.Counter, then &): "
+                    "'Paris Paris Paris' shares ONE 'paris' with 'Paris', so its precision is 1/3."
+                )
             if len(references) > 1 and abs(f1 - _f1(prediction, references[0])) < 1e-9:
                 raise Fail(f"{what}: {expected}. Score against every reference and keep the best.")
             if abs(f1 - _f1(prediction, references[0], tokens=lambda s: s.lower().split())) < 1e-9:
-                raise Fail(f"{what}: {expected}. Normalise before splitting into tokens: drop punctuation and "
-                           "the articles a, an, the, as well as lower-casing.")  # fmt: skip
+                raise Fail(
+                    f"{what}: {expected}. Normalise before splitting into tokens: drop punctuation and "
+                    "the articles a, an, the, as well as lower-casing."
+                )
         raise Fail(f"{what}: {expected}.")

@@ -9,8 +9,9 @@ import evaluate
 from sklearn.metrics import f1_score
 
 _DESCRIPTION = """
-The F1 score is the harmonic mean of precision and recall: F1 = 2 * (precision * recall) / (precision + recall).
-With more than two classes, choose how the per-class scores are combined with `average`.
+The F1 score is the harmonic mean of precision and recall:
+F1 = 2 * (precision * recall) / (precision + recall). With more than two classes, choose how the per-class
+scores are combined with `average`.
 """
 
 _KWARGS_DESCRIPTION = """

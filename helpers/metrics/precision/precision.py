@@ -1,9 +1,10 @@
 # Precision as an `evaluate` metric module that loads offline.
 #
-# `evaluate.load("precision")` downloads the module script from the Hugging Face Hub, so it fails offline. This
-# file implements the same metric the same way (scikit-learn's precision_score, same arguments, same output key),
-# so `evaluate.load(<path of this folder>)` gives the same result with no network. Keep ONE import per
-# line: evaluate reads this file's imports with a regular expression, and `import a, b` confuses it.
+# `evaluate.load("precision")` downloads the module script from the Hugging Face Hub, so it fails offline.
+# This file implements the same metric the same way (scikit-learn's precision_score, same arguments, same
+# output key), so `evaluate.load(<path of this folder>)` gives the same result with no network. Keep ONE
+# import per line: evaluate reads this file's imports with a regular expression, and `import a, b` confuses
+# it.
 import datasets
 import evaluate
 from sklearn.metrics import precision_score
@@ -22,7 +23,8 @@ Args:
     average (`str`): 'binary' (default, two classes), 'micro', 'macro' (unweighted mean over classes),
         'weighted' (mean weighted by class frequency), 'samples', or None (one score per class).
     sample_weight (`list` of `float`): Sample weights. Defaults to None.
-    zero_division (`int` or `str`): The value for a 0/0 score: 0, 1 or "warn" (0 with a warning). Defaults to "warn".
+    zero_division (`int` or `str`): The value for a 0/0 score: 0, 1 or "warn" (0 with a warning).
+        Defaults to "warn".
 
 Returns:
     precision (`float` or `array` of `float`): between 0.0 and 1.0; an array per class when average=None.

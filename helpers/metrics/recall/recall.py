@@ -22,7 +22,8 @@ Args:
     average (`str`): 'binary' (default, two classes), 'micro', 'macro' (unweighted mean over classes),
         'weighted' (mean weighted by class frequency), 'samples', or None (one score per class).
     sample_weight (`list` of `float`): Sample weights. Defaults to None.
-    zero_division (`int` or `str`): The value for a 0/0 score: 0, 1 or "warn" (0 with a warning). Defaults to "warn".
+    zero_division (`int` or `str`): The value for a 0/0 score: 0, 1 or "warn" (0 with a warning).
+        Defaults to "warn".
 
 Returns:
     recall (`float` or `array` of `float`): between 0.0 and 1.0; an array per class when average=None.

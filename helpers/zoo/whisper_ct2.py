@@ -15,7 +15,8 @@ where ``str`` is ``u16 length (including a final NUL) + UTF-8 bytes + NUL`` and 
 
 Name mapping, CT2 -> transformers (``i`` = layer index):
 
-* ``encoder/conv{1,2}``, ``*/position_encodings/encodings`` -> ``model.encoder.conv{1,2}``, ``*.embed_positions``
+* ``encoder/conv{1,2}``, ``*/position_encodings/encodings`` -> ``model.encoder.conv{1,2}``,
+  ``*.embed_positions``
 * ``{enc,dec}oder/layer_i/self_attention/linear_0`` = fused q|k|v -> ``self_attn.{q,k,v}_proj``
 * ``.../self_attention/linear_1`` -> ``self_attn.out_proj``; ``layer_norm`` -> ``self_attn_layer_norm``
 * ``decoder/layer_i/attention/linear_0`` -> ``encoder_attn.q_proj``; ``linear_1`` = fused k|v -> ``k_proj``,
@@ -158,7 +159,7 @@ def _to_state_dict(variables: dict[str, np.ndarray]) -> dict[str, torch.Tensor]:
 
 
 def _build_tokenizer(src: Path) -> WhisperTokenizer:
-    """Rebuild the Whisper tokenizer from ``tokenizer.json`` plus the timestamp tokens of ``vocabulary.txt``."""
+    """The Whisper tokenizer from ``tokenizer.json`` plus the timestamp tokens of ``vocabulary.txt``."""
     spec = json.loads((src / "tokenizer.json").read_text(encoding="utf-8"))
     merges = [tuple(m.split(" ")) if isinstance(m, str) else tuple(m) for m in spec["model"]["merges"]]
     specials = [t["content"] for t in sorted(spec["added_tokens"], key=lambda t: t["id"])]
@@ -218,9 +219,8 @@ def _generation_config(config: WhisperConfig, ct2_config: dict, tokenizer) -> Ge
         eos_token_id=config.eos_token_id,
         pad_token_id=config.pad_token_id,
         max_length=config.max_target_positions,
-        no_timestamps_token_id=token(
-            "<|notimestamps|>"
-        ),  # English-only prompt: <|startoftranscript|><|notimestamps|>
+        # English-only prompt: <|startoftranscript|><|notimestamps|>
+        no_timestamps_token_id=token("<|notimestamps|>"),
         prev_sot_token_id=token("<|startofprev|>"),
         is_multilingual=config.vocab_size >= 51865,  # OpenAI's rule: English-only models have 51864 tokens
         return_timestamps=False,
