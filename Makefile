@@ -137,7 +137,9 @@ test-latest:
 	$(LATEST_VENV)/bin/pip install --quiet --upgrade pip uv
 	$(LATEST_VENV)/bin/uv pip install --quiet --python $(LATEST_VENV)/bin/python \
 		$(if $(TORCH_INDEX),--index-url $(TORCH_INDEX)) torch
-	$(LATEST_VENV)/bin/uv pip install --quiet --python $(LATEST_VENV)/bin/python -e ".[course,dev]" ipykernel
+	@# the course extra, the test tools of requirements-dev.txt, and what the extra leaves to the platform
+	$(LATEST_VENV)/bin/uv pip install --quiet --python $(LATEST_VENV)/bin/python -e ".[course]" \
+		$$(sed -n '/^[^#]/s/==.*//p' requirements-dev.txt) ipykernel jupyterlab nbconvert
 	$(LATEST_VENV)/bin/uv pip install --quiet --python $(LATEST_VENV)/bin/python --no-deps \
 		$$(sed -n '/^[^#]/s/==.*//p' requirements-nodeps.txt)
 	$(LATEST_VENV)/bin/uv pip freeze --python $(LATEST_VENV)/bin/python > build/latest-versions.txt

@@ -8,7 +8,9 @@ training step and peak training memory, as ratios measured side by side in one r
 - Peak memory: each configuration runs in a fresh process (this module with ``--worker``), because a process's
   peak resident memory never goes down; the worker records the peak after loading and after ``steps`` training
   steps (``helpers.timing.peak_rss_mib``), and the difference is what training added (gradients, optimizer state,
-  activations kept for the backward pass). Each worker is bounded by a timeout and waited for.
+  activations kept for the backward pass). Each worker is bounded by a timeout and waited for. On Linux the
+  worker reads VmHWM from /proc/self/status: ``ru_maxrss`` (what ``peak_rss_mib`` reads) is carried over from the
+  process that started the worker, so after ``make bench`` has loaded other models it would report their size.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def build(method: str):
 
     warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
     logging.set_verbosity_error()  # the load report would only say that the head is new
+    logging.disable_progress_bar()
     torch.manual_seed(0)
     model = AutoModelForSequenceClassification.from_pretrained(resolve(BASE_ID, quiet=True), num_labels=5)
     if method == "lora":
@@ -83,16 +86,25 @@ def optimizer_for(model):
     return torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-5)
 
 
-def worker(method: str, batch_size: int, max_length: int, steps: int) -> dict[str, float]:
-    """Run in a fresh process: peak memory after loading, and after ``steps`` training steps (MiB)."""
+def peak_mib() -> float:
+    """This process's peak resident memory in MiB: VmHWM where Linux reports it, else ``ru_maxrss``."""
     from helpers.timing import peak_rss_mib
 
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return peak_rss_mib()
+
+
+def worker(method: str, batch_size: int, max_length: int, steps: int) -> dict[str, float]:
+    """Run in a fresh process: peak memory after loading, and after ``steps`` training steps (MiB)."""
     model, batch = build(method), make_batch(batch_size, max_length)
     optimizer = optimizer_for(model)
-    before = peak_rss_mib()
+    before = peak_mib()
     for _ in range(steps):
         train_step(model, optimizer, batch)
-    return {"before_mib": before, "after_mib": peak_rss_mib()}
+    return {"before_mib": before, "after_mib": peak_mib()}
 
 
 def measure_memory(method: str, args: argparse.Namespace) -> dict[str, float]:

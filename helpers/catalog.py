@@ -208,7 +208,7 @@ CATALOG: list[Entry] = [
     _e("15", "custom_architectures", "Custom architectures", "advanced",
        "Your own config and model classes as real transformers citizens: Auto classes, save and reload, the "
        "Trainer; new heads on a pretrained encoder, a multi-task model, and sharing custom code safely.",
-       ["Write a PretrainedConfig and a PreTrainedModel subclass (weight init, post_init, base_model_prefix), "
+       ["Write a PreTrainedConfig and a PreTrainedModel subclass (weight init, post_init, base_model_prefix), "
         "register them with AutoConfig, AutoModel and AutoModelForSequenceClassification, and prove that a "
         "save_pretrained / from_pretrained round trip gives identical outputs",
         "Train your own architecture with the Trainer, unchanged",
@@ -259,7 +259,26 @@ CATALOG: list[Entry] = [
        "cache, offline mode). Notebook 12 helps (where the card's numbers come from). Some git on the command "
        "line helps; every command used is explained."),
     _e("18", "deployment", "Deployment: Gradio, FastAPI, ONNX, quantization", "advanced",
-       "A web demo, an HTTP service, an ONNX export and a quantized model, each tested for real."),
+       "Notebook 11's classifier taken to production on a CPU: a Gradio demo, an ONNX export quantized to int8 "
+       "and measured against PyTorch, a FastAPI service that refuses bad input and holds under load, a Docker "
+       "image, and where Spaces and the edge fit.",
+       ["Measure the trade between latency and throughput (batch size), and know which one a batch job and a "
+        "live service need",
+        "Build a web demo with gr.Interface, then gr.Blocks (layout, events, errors), launch it on 127.0.0.1, "
+        "call it from Python with gradio_client, and serve notebook 17's Space",
+        "Export a transformers model with torch.export and to ONNX with dynamic batch and sequence axes, and "
+        "prove that ONNX Runtime computes the same logits and predictions",
+        "Quantize it to int8 (onnxruntime's quantize_dynamic, PyTorch's dynamic quantization), and measure "
+        "latency, throughput, size and accuracy side by side, on a fixed number of threads",
+        "Write a FastAPI service with pydantic request and response models, a batch and a health endpoint and "
+        "the model loaded once; run it with uvicorn, and check that bad input gets a clear 4xx, never a 500",
+        "Load-test it (p50/p95 latency, throughput, zero errors) and measure dynamic batching against one "
+        "request at a time",
+        "Package the service in a Docker image, and know what deploying to a Space and to a browser or a phone "
+        "takes"],
+       "Notebook 11 (its fine-tuned BBC News classifier; rebuilt in a minute if missing) and notebook 12 "
+       "(batched inference). Notebook 17 helps (the Gradio Space served here). Some idea of HTTP and JSON; "
+       "the asyncio used is explained."),
     _e("19", "integrations", "Integrations: FAISS and friends", "advanced",
        "Semantic search with FAISS, sentence-transformers and scikit-learn around transformers models."),
     _e("20", "llms_rag", "LLMs and retrieval-augmented generation", "advanced",

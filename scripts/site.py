@@ -116,6 +116,11 @@ def index_page(existing: dict[str, Path], note: str) -> str:
             rows.append(f"| {e.id} | {e.title} *(planned)* | {e.level} | {e.summary} | | |")
     toc = "\n".join(f"notebooks/{p.stem}" for p in existing.values())
     guide = "\ninstructor_guide" if GUIDE.exists() else ""
+    guide_line = (
+        " Teaching it? The [instructor guide](instructor_guide.md) has one-day and three-day plans."
+        if GUIDE.exists()
+        else ""
+    )
     return f"""# Transformers Lab
 
 A hands-on lab book on Hugging Face Transformers: twenty numbered Jupyter notebooks, beginner to advanced,
@@ -125,7 +130,7 @@ with no internet at all.
 This site is for reading: every page is a notebook with the outputs of a real run ({note}). To run the
 notebooks yourself, use the Colab or Kaggle links, or get the course from
 [GitHub](https://github.com/{GITHUB_REPO}) and run `make lab`. Each notebook also has a slide deck for
-workshops (arrow keys to move, `s` for speaker notes).
+workshops (arrow keys to move, `s` for speaker notes).{guide_line}
 
 {chr(10).join(rows)}
 

@@ -128,7 +128,10 @@ def test_latest_versions_job_runs_weekly_on_the_newest_releases():
     assert "make test-latest" in [s.get("run", "") for s in steps(latest)]
     makefile = (REPO / "Makefile").read_text()
     recipe = makefile.split("\ntest-latest:", 1)[1].split("\n\n", 1)[0]
-    assert '-e ".[course,dev]"' in recipe and "constraints.txt" not in recipe, "unpinned: the newest releases"
+    assert '-e ".[course]"' in recipe and "requirements-dev.txt" in recipe, "the course and its test tools"
+    assert "constraints.txt" not in recipe and "-r requirements" not in recipe, (
+        "unpinned: the newest releases"
+    )
     assert "--nbmake" in recipe and "LAB_PROFILE=smoke" in recipe
 
 

@@ -22,8 +22,8 @@ from helpers.exercises import Fail, as_int, attempt, exercise
 # (in_features, out_features, r, alpha, use_rslora): square and rectangular layers, alpha below, equal to and
 # above r, and rsLoRA, whose scaling alpha / sqrt(r) differs from alpha / r whenever r > 1.
 _MERGE_CASES = [
-    (16, 16, 4, 8, False),
     (24, 10, 2, 2, False),
+    (16, 16, 4, 8, False),
     (12, 30, 8, 4, False),
     (20, 20, 4, 8, True),
     (9, 14, 16, 16, True),
@@ -39,9 +39,8 @@ def _peft_lora_layer(in_features: int, out_features: int, r: int, alpha: int, us
     config = LoraConfig(
         r=r, lora_alpha=alpha, use_rslora=use_rslora, target_modules=["0"], init_lora_weights=False
     )
-    with (
-        warnings.catch_warnings()
-    ):  # peft 0.21 calls a method transformers 5 renamed: its warning, not the learner's
+    # peft 0.21 calls a method that transformers 5 renamed: the FutureWarning is theirs, not the learner's
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         wrapped = get_peft_model(net, config)
     layer = wrapped.base_model.model[0]
@@ -132,9 +131,11 @@ def _peft_count(config, r: int, targets: list[str]) -> int:
     from transformers import LlamaForCausalLM
 
     torch.manual_seed(0)
-    model = get_peft_model(
-        LlamaForCausalLM(config), LoraConfig(r=r, lora_alpha=2 * r, target_modules=targets)
-    )
+    with warnings.catch_warnings():  # peft's FutureWarning again (see _peft_lora_layer)
+        warnings.simplefilter("ignore", FutureWarning)
+        model = get_peft_model(
+            LlamaForCausalLM(config), LoraConfig(r=r, lora_alpha=2 * r, target_modules=targets)
+        )
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
