@@ -97,7 +97,9 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
         base = rows["default (all cores, active wait)"]["median_s"]
         print(f"\n{condition}: seconds per training step (median of {args.steps}), ratio to the default")
         for name, row in rows.items():
-            print(f"  {name:<36} {row['median_s']:6.2f} s  x{row['median_s'] / base:5.2f}  ({row['threads']} threads)")
+            print(
+                f"  {name:<36} {row['median_s']:6.2f} s  x{row['median_s'] / base:5.2f}  ({row['threads']} threads)"
+            )
     return results
 
 

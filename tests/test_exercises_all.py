@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import ast
 import math
+import sys
+import types
 
 import numpy as np
 import pytest
@@ -65,7 +67,14 @@ def test_crashing_answer_is_reported_not_raised(nb_id: str, ex_id: str):
 @pytest.mark.parametrize("nb_id, ex_id", CASES)
 def test_reference_solution_passes_on_its_own(nb_id: str, ex_id: str, capsys):
     code = _up_to_check_call(reference_solutions(nb_id)[ex_id], ex_id)
-    exec(compile(code, f"<reference solution {ex_id}>", "exec"), {"check": check, **NOTEBOOK_IMPORTS})
+    # a module of its own, as a notebook's __main__ is: pydantic resolves a model's annotations there
+    module = types.ModuleType(f"reference_solution_{ex_id.replace('.', '_')}")
+    module.__dict__.update({"check": check, **NOTEBOOK_IMPORTS})
+    sys.modules[module.__name__] = module
+    try:
+        exec(compile(code, f"<reference solution {ex_id}>", "exec"), module.__dict__)
+    finally:
+        del sys.modules[module.__name__]
     assert last_result(ex_id).status == "pass", last_result(ex_id).message
     assert "correct" in capsys.readouterr().out
 
