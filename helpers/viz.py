@@ -7,10 +7,6 @@ can add to it.
 
 from __future__ import annotations
 
-# Notebooks 02 and 08 call these two one-lesson diagrams as viz.ecosystem_map and viz.padding_map: kept
-# importable from here until those notebooks import them from helpers.diagrams.
-from helpers.diagrams import ecosystem_map, padding_map  # noqa: F401
-
 
 def attention_heatmap(
     weights,

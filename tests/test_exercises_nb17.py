@@ -2,7 +2,7 @@
 names the mistake.
 
 (The generic properties, reference solutions passing included, are tested for every notebook in
-tests/test_exercise_banks.py.)"""
+tests/test_exercises_all.py.)"""
 
 from __future__ import annotations
 

@@ -89,12 +89,6 @@ def test_entries_stay_frozen():
         zoo.MODELS[SENTIMENT_ID].notice = "something else"
 
 
-def test_align_labels_keeps_the_first_piece_of_each_word():
-    assert standins.align_labels([None, 0, 1, 1, None], [3, 0]) == [-100, 3, 0, -100, -100]
-    word_ids, want = [None, 0, 0, 0, 1, None, None], [-100, 5, -100, -100, 6, -100, -100]
-    assert standins.align_labels(word_ids, [5, 6]) == want
-
-
 # ---------------------------------------------------------------------------------------------- tiny builds
 
 

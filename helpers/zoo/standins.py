@@ -53,7 +53,7 @@ from pathlib import Path
 from typing import Any
 
 from helpers import data
-from helpers.training import with_new_head
+from helpers.training import align_labels, with_new_head
 from helpers.zoo.registry import MINILM_ID, NER_ID, SENTIMENT_ID, STANDIN_INFO_FILE, local_path
 
 SEED = 0
@@ -207,21 +207,6 @@ def _predict_texts(model: Any, tokenizer: Any, texts: list[str], batch_size: int
 
 
 # ---------------------------------------------------------------------------------------------- NER
-
-
-def align_labels(word_ids: list[int | None], word_tags: list[int]) -> list[int]:
-    """Word tags -> token labels: the first sub-word token of each word gets the word's tag, every other
-    token (special tokens, later pieces of a word) gets -100, which the loss ignores.
-
-    Example:
-        >>> align_labels([None, 0, 1, 1, None], [3, 0])
-        [-100, 3, 0, -100, -100]
-    """
-    labels, previous = [], None
-    for word in word_ids:
-        labels.append(word_tags[word] if word is not None and word != previous else -100)
-        previous = word
-    return labels
 
 
 def _word_vectors(
