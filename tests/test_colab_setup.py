@@ -407,7 +407,11 @@ def test_fresh_colab_runtime_gets_every_notebook_import(tmp_path):
         )
         ends = []
         client.on_cell_executed = lambda **_: ends.append(time.perf_counter())
-        client.execute()
+        try:
+            client.execute()
+        finally:  # nbclient shuts down only the kernels it started itself, not one handed to it
+            if km.has_kernel:
+                km.shutdown_kernel(now=True)
         return nb, ends
 
     def text(cell) -> str:

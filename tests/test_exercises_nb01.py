@@ -6,7 +6,7 @@ passes) is tested for all notebooks in tests/test_exercises_all.py."""
 from __future__ import annotations
 
 import torch
-from exercise_support import fails
+from exercise_support import fails, passes
 
 import helpers.exercise_bank.nb01  # noqa: F401  (registers the checks)
 from helpers.exercises import check
@@ -51,6 +51,26 @@ def test_01_1_wrong_answers():
     fails("01.1", lambda n, window: [[True] * n] * n, "torch.Tensor")
 
 
+def test_01_1_right_answers_in_other_spellings_pass():
+    def two_triangles(n, window):  # the lower triangle minus everything window or more tokens back
+        ones = torch.ones(n, n, dtype=torch.bool)
+        return ones.tril() & ~ones.tril(-window)
+
+    def loops(n, window):
+        mask = torch.zeros(n, n, dtype=torch.bool)
+        for i in range(n):
+            mask[i, max(0, i - window + 1) : i + 1] = True
+        return mask
+
+    def from_distance(n, window):
+        distance = torch.arange(n).unsqueeze(1) - torch.arange(n).unsqueeze(0)  # i - j
+        return (distance >= 0) & (distance < window)
+
+    passes("01.1", two_triangles)
+    passes("01.1", loops)
+    passes("01.1", from_distance)
+
+
 # --------------------------------------------------------------------------- 01.2 merge heads
 
 
@@ -74,6 +94,21 @@ def test_01_2_wrong_answers():
     fails("01.2", interleaved, "interleaved")
     fails("01.2", wrong_shape, "shape")
     fails("01.2", first_head_only, "differ")
+
+
+def test_01_2_right_answers_in_other_spellings_pass():
+    def permute_then_flatten(x):
+        return x.permute(0, 2, 1, 3).flatten(2)  # a non-contiguous input to flatten: it copies
+
+    def concatenate_heads(x):
+        return torch.cat(x.unbind(dim=1), dim=-1)  # head 0's features, then head 1's, ...
+
+    def with_minus_one(x):
+        return x.transpose(1, 2).contiguous().view(x.shape[0], x.shape[2], -1)
+
+    passes("01.2", permute_then_flatten)
+    passes("01.2", concatenate_heads)
+    passes("01.2", with_minus_one)
 
 
 # --------------------------------------------------------------------------- 01.3 parameter count
@@ -140,3 +175,19 @@ def test_01_4_wrong_answers():
     fails("01.4", not_expanded, "expected shape")
     fails("01.4", as_int, "boolean")
     fails("01.4", hides_real_tokens, "hides real encoder tokens")
+
+
+def test_01_4_right_answers_in_other_spellings_pass():
+    def repeated(mask, decoder_len):  # a real copy instead of an expanded view
+        return (mask == 1).view(mask.shape[0], 1, 1, mask.shape[1]).repeat(1, 1, decoder_len, 1)
+
+    def unsqueezed(mask, decoder_len):
+        return mask.bool().unsqueeze(1).unsqueeze(2).expand(-1, -1, decoder_len, -1)
+
+    def broadcast_with_ones(mask, decoder_len):
+        rows = torch.ones(decoder_len, 1, dtype=torch.bool)
+        return rows & mask.bool()[:, None, None, :]
+
+    passes("01.4", repeated)
+    passes("01.4", unsqueezed)
+    passes("01.4", broadcast_with_ones)

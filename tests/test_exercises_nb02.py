@@ -5,9 +5,10 @@ passes) is tested for all notebooks in tests/test_exercises_all.py."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
-from exercise_support import fails, reference_solutions
+from exercise_support import fails, passes, reference_solutions
 
 import helpers.exercise_bank.nb02  # noqa: F401  (registers the checks)
 from helpers.exercises import check, last_result
@@ -30,6 +31,7 @@ def test_02_1_right_answers_in_other_spellings_pass():
         lambda tokenizer, text: len(tokenizer.encode(text)),
         lambda tokenizer, text: tokenizer(text, return_tensors="pt")["input_ids"].shape[1],
         lambda tokenizer, text: sum(tokenizer(text)["attention_mask"]),
+        lambda tokenizer, text: len(tokenizer.tokenize(text)) + tokenizer.num_special_tokens_to_add(),
     ]
     for variant in variants:
         assert check("02.1", variant, quiet=True).status == "pass"
@@ -37,6 +39,8 @@ def test_02_1_right_answers_in_other_spellings_pass():
 
 def test_02_1_wrong_answers():
     fails("02.1", lambda tokenizer, text: len(tokenizer.tokenize(text)), "special tokens")
+    # right for BERT-style tokenizers only: T5 adds one special token, GPT-2 none
+    fails("02.1", lambda tokenizer, text: len(tokenizer.tokenize(text)) + 2, "not every tokenizer adds two")
     fails("02.1", lambda tokenizer, text: len(text.split()), "words")
     fails("02.1", lambda tokenizer, text: len(text), "tokenizer")
     fails("02.1", lambda tokenizer, text: len(tokenizer(text)), "tokenizer")  # the number of keys
@@ -78,6 +82,12 @@ def test_02_2_wrong_answers():
 
 
 # --------------------------------------------------------------------------- 02.3 LoRA parameters
+
+
+def test_02_3_right_answers_in_other_spellings_pass():
+    passes("02.3", lambda i, o, r: r * (i + o))
+    passes("02.3", lambda i, o, r: np.int64(r) * (i + o))  # a NumPy integer
+    passes("02.3", lambda i, o, r: float(torch.zeros(r, i).numel() + torch.zeros(o, r).numel()))
 
 
 def test_02_3_wrong_answers():

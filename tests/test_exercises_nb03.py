@@ -41,6 +41,17 @@ def test_03_1_wrong_answers_fail(name: str):
     fails("03.1", func, message)
 
 
+def test_03_1_right_answers_in_other_spellings_pass():
+    def with_replace(repo_id, repo_type="model"):
+        return f"{repo_type}s--" + repo_id.replace("/", "--")
+
+    def default_none(repo_id, repo_type=None):  # another way to default to a model
+        return "--".join([(repo_type or "model") + "s", *repo_id.split("/")])
+
+    passes("03.1", with_replace)
+    passes("03.1", default_none)
+
+
 def test_03_1_hard_coded_answer_fails():
     fails("03.1", lambda repo_id, repo_type="model": "models--sentence-transformers--all-MiniLM-L6-v2")
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
-from exercise_support import fails
+from exercise_support import fails, passes
 
 import helpers.exercise_bank.nb04  # noqa: F401  (registers the checks)
 from helpers import check
@@ -70,6 +70,30 @@ def test_04_2_right_answer_passes():
     assert check("04.2", lambda h, m: F.normalize((h * m.unsqueeze(-1)).sum(1), dim=-1), quiet=True).passed
 
 
+def test_04_2_right_answers_in_other_spellings_pass():
+    def with_where(last_hidden_state, attention_mask):
+        real = attention_mask.bool().unsqueeze(-1)
+        summed = torch.where(real, last_hidden_state, 0.0).sum(dim=1)
+        mean = summed / attention_mask.sum(dim=1, keepdim=True)  # an int64 count: true division gives floats
+        return mean / mean.norm(dim=-1, keepdim=True)
+
+    def with_einsum(last_hidden_state, attention_mask):
+        mask = attention_mask.float()
+        mean = torch.einsum("bth,bt->bh", last_hidden_state, mask) / mask.sum(1, keepdim=True)
+        return F.normalize(mean, p=2, dim=1)
+
+    passes("04.2", with_where)
+    passes("04.2", with_einsum)
+
+
+def test_04_2_a_padded_denominator_is_invisible_once_normalised():
+    """Dividing the masked sum by seq_len (padding included) scales each row by a positive number, which
+    L2-normalisation divides out: the function returns the right embeddings, so the check cannot fail it.
+    Without the normalisation the wrong denominator shows, and the message names it."""
+    passes("04.2", lambda h, m: F.normalize((h * m.unsqueeze(-1)).sum(1) / h.shape[1], dim=-1))
+    fails("04.2", lambda h, m: (h * m.unsqueeze(-1)).sum(1) / h.shape[1], "seq_len", "padding")
+
+
 @pytest.mark.parametrize(
     "wrong, phrase",
     [
@@ -89,6 +113,12 @@ def test_04_2_wrong_answers_fail(wrong, phrase):
 
 def test_04_3_right_answer_passes():
     assert check("04.3", lambda A, B: F.normalize(A, dim=-1) @ F.normalize(B, dim=-1).T, quiet=True).passed
+
+
+def test_04_3_right_answers_in_other_spellings_pass():
+    passes("04.3", lambda A, B: F.cosine_similarity(A[:, None, :], B[None, :, :], dim=-1))
+    passes("04.3", lambda A, B: (A @ B.T) / torch.outer(A.norm(dim=1), B.norm(dim=1)))
+    passes("04.3", lambda A, B: (A / A.norm(dim=1, keepdim=True)).matmul(B.T / B.norm(dim=1)).double())
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,26 @@ def test_05_2_right_answer_passes():
     passes("05.2", reference_messages)
 
 
+def test_05_2_right_answers_in_other_spellings_pass():
+    from itertools import chain
+
+    def flattened(system, history, question):
+        system_part = [dict(role="system", content=system)] if system is not None else []
+        turns = chain.from_iterable(
+            (dict(role="user", content=turn[0]), dict(role="assistant", content=turn[1])) for turn in history
+        )
+        return [*system_part, *turns, dict(role="user", content=question)]
+
+    def key_order_differs(system, history, question):  # dicts compare equal whatever their key order
+        return [
+            {"content": m["content"], "role": m["role"]}
+            for m in reference_messages(system, history, question)
+        ]
+
+    passes("05.2", flattened)
+    passes("05.2", key_order_differs)
+
+
 def test_05_2_wrong_answers_fail():
     def bot_role(system, history, question):
         return [
@@ -114,6 +134,38 @@ def test_05_3_right_answers_pass():
     passes("05.3", lambda *args: torch.tensor(reference_span(*args)))  # a tensor of two indices is fine
 
 
+def test_05_3_every_best_span_passes_when_several_tie():
+    import helpers.exercise_bank.nb05 as bank
+
+    def last_of_ties(start_logits, end_logits, context_mask, max_answer_len):  # >=: a later tie wins
+        best, best_score = None, float("-inf")
+        n = len(start_logits)
+        for i in range(n):
+            for j in range(i, min(n, i + max_answer_len)):
+                if context_mask[i] and context_mask[j] and start_logits[i] + end_logits[j] >= best_score:
+                    best, best_score = (i, j), start_logits[i] + end_logits[j]
+        return best
+
+    def shortest_of_ties(start_logits, end_logits, context_mask, max_answer_len):
+        n = len(start_logits)
+        valid = [
+            (i, j)
+            for i in range(n)
+            for j in range(i, min(n, i + max_answer_len))
+            if context_mask[i] and context_mask[j]
+        ]
+        best = max(float(start_logits[i] + end_logits[j]) for i, j in valid)
+        ties = [(i, j) for i, j in valid if float(start_logits[i] + end_logits[j]) == best]
+        return min(ties, key=lambda span: (span[1] - span[0], -span[0]))
+
+    cases = [case[:4] for case in bank._span_cases()]
+    # the check's cases do hold ties, broken differently by these answers and by the reference
+    assert any(last_of_ties(*c) != reference_span(*c) for c in cases)
+    assert any(shortest_of_ties(*c) not in (reference_span(*c), last_of_ties(*c)) for c in cases)
+    passes("05.3", last_of_ties)
+    passes("05.3", shortest_of_ties)
+
+
 def test_05_3_wrong_answers_fail():
     def independent(start_logits, end_logits, context_mask, max_answer_len):
         return start_logits.argmax().item(), end_logits.argmax().item()
@@ -142,3 +194,4 @@ def test_05_3_wrong_answers_fail():
     fails("05.3", one_too_short, "best valid span")
     fails("05.3", no_length_limit, "tokens long")
     fails("05.3", lambda *args: 3, "two token indices")
+    fails("05.3", lambda *args: (-1, -1), "not a pair of token indices")

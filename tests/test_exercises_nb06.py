@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import math
 
-from exercise_support import fails
+import numpy as np
+import torch
+from exercise_support import fails, passes
 
 import helpers.exercise_bank.nb06  # noqa: F401  (registers the checks)
 
@@ -56,6 +58,23 @@ def test_06_1_wrong_answers():
     fails("06.1", lambda tokens: " ".join(tokens), "list of strings")
 
 
+def test_06_1_right_answers_in_other_spellings_pass():
+    def join_and_split(tokens):
+        text = " ".join(t for t in tokens if t not in ("[CLS]", "[SEP]", "[PAD]"))
+        return text.replace(" ##", "").split()
+
+    def as_tuple(tokens):
+        words = ()
+        for t in tokens:
+            if t in {"[CLS]", "[SEP]", "[PAD]"}:
+                continue
+            words = words[:-1] + (words[-1] + t[2:],) if t[:2] == "##" and words else words + (t,)
+        return words
+
+    passes("06.1", join_and_split)
+    passes("06.1", as_tuple)
+
+
 # --------------------------------------------------------------------------- 06.2 pad tokens
 
 
@@ -87,6 +106,18 @@ def test_06_2_wrong_answers():
     fails("06.2", lambda lengths, batch_size: "many", "whole number")
 
 
+def test_06_2_right_answers_in_other_spellings_pass():
+    def with_numpy(lengths, batch_size):  # returns a NumPy integer
+        batches = [np.array(lengths[i : i + batch_size]) for i in range(0, len(lengths), batch_size)]
+        return sum((b.max() - b).sum() for b in batches)
+
+    def with_torch(lengths, batch_size):  # returns a 0-d tensor
+        return sum((b.max() - b).sum() for b in torch.tensor(lengths).split(batch_size))
+
+    passes("06.2", with_numpy)
+    passes("06.2", with_torch)
+
+
 # --------------------------------------------------------------------------- 06.3 windows with stride
 
 
@@ -110,6 +141,23 @@ def test_06_3_wrong_answers():
     fails("06.3", ignores_stride, "overlap")
     fails("06.3", naive)
     fails("06.3", floor_instead_of_ceil, "expected")
+
+
+def test_06_3_right_answers_in_other_spellings_pass():
+    def simulate(n_tokens, max_length, stride, n_special):  # slide the window until it reaches the end
+        room = max_length - n_special
+        windows, start = 1, 0
+        while start + room < n_tokens:
+            start += room - stride
+            windows += 1
+        return windows
+
+    def integer_ceil(n_tokens, max_length, stride, n_special):
+        room = max_length - n_special
+        return 1 + max(0, -(-(n_tokens - room) // (room - stride)))  # ceil with floor division
+
+    passes("06.3", simulate)
+    passes("06.3", integer_ceil)
 
 
 # --------------------------------------------------------------------------- 06.4 label alignment
@@ -146,3 +194,21 @@ def test_06_4_wrong_answers():
     fails("06.4", only_words, "one label per token")
     fails("06.4", last_piece, "expected")
     fails("06.4", lambda word_ids, word_labels: "labels", "list of ints")
+
+
+def test_06_4_right_answers_in_other_spellings_pass():
+    def compare_with_previous(word_ids, word_labels):
+        return [
+            -100 if w is None or (i > 0 and word_ids[i - 1] == w) else word_labels[w]
+            for i, w in enumerate(word_ids)
+        ]
+
+    def as_tensor(word_ids, word_labels):  # a 1-d tensor of labels
+        return torch.tensor(compare_with_previous(word_ids, word_labels))
+
+    def as_array(word_ids, word_labels):  # a NumPy array, as a tokenizer with return_tensors="np" gives
+        return np.array(compare_with_previous(word_ids, word_labels), dtype=np.int32)
+
+    passes("06.4", compare_with_previous)
+    passes("06.4", as_tensor)
+    passes("06.4", as_array)

@@ -5,8 +5,9 @@ passes) is tested for all notebooks in tests/test_exercises_all.py."""
 
 from __future__ import annotations
 
+import numpy as np
 from datasets import DatasetDict
-from exercise_support import fails
+from exercise_support import fails, passes
 
 import helpers.exercise_bank.nb07  # noqa: F401  (registers the checks)
 
@@ -49,6 +50,21 @@ def test_07_1_wrong_answers():
     fails("07.1", wrong_key, "'n_words' key")
     fails("07.1", off_by_one, "words; your function says")
     fails("07.1", fixed_batch, "batch_size=4", "one count per text")
+
+
+def test_07_1_right_answers_in_other_spellings_pass():
+    def with_map(batch):
+        return {"n_words": list(map(len, map(str.split, batch["text"])))}
+
+    def numpy_counts(batch):  # map accepts an array as a column
+        return {"n_words": np.array([len(text.split()) for text in batch["text"]], dtype=np.int32)}
+
+    def returns_the_batch_too(batch):  # map merges the returned columns with the existing ones
+        return {**batch, "n_words": [len(text.split()) for text in batch["text"]]}
+
+    passes("07.1", with_map)
+    passes("07.1", numpy_counts)
+    passes("07.1", returns_the_batch_too)
 
 
 # --------------------------------------------------------------------------- 07.2 filter with a ClassLabel
@@ -95,6 +111,46 @@ def test_07_2_wrong_answers():
     fails("07.2", as_list, "datasets.Dataset")
     fails("07.2", drops_columns, "keep every column")
     fails("07.2", counts_characters, "expected ids")
+
+    def changes_text(ds, topic, max_words):
+        topic_id = ds.features["label"].str2int(topic)
+        kept = ds.filter(lambda e: e["label"] == topic_id and len(e["text"].split()) <= max_words)
+        return kept.map(lambda e: {"text": e["text"].lower()})
+
+    fails("07.2", changes_text, "changed the text or label")
+
+
+def test_07_2_right_answers_in_other_spellings_pass():
+    def map_then_filter(ds, topic, max_words):  # a helper column is fine
+        topic_id = ds.features["label"].str2int(topic)
+        counted = ds.map(lambda example: {"n_words": len(example["text"].split())})
+        return counted.filter(
+            lambda example: example["label"] == topic_id and example["n_words"] <= max_words
+        )
+
+    def map_filter_and_drop(ds, topic, max_words):
+        return map_then_filter(ds, topic, max_words).remove_columns("n_words")
+
+    def two_filters_newest_first(ds, topic, max_words):  # the same rows in another order
+        topic_id = ds.features["label"].names.index(topic)
+        on_topic = ds.filter(lambda example: example["label"] == topic_id)
+        short = on_topic.filter(lambda example: len(example["text"].split()) <= max_words)
+        return short.select(reversed(range(short.num_rows)))
+
+    def batched_filter(ds, topic, max_words):
+        topic_id = ds.features["label"].str2int(topic)
+        return ds.filter(
+            lambda batch: [
+                label == topic_id and len(text.split()) <= max_words
+                for label, text in zip(batch["label"], batch["text"], strict=True)
+            ],
+            batched=True,
+        )
+
+    passes("07.2", map_then_filter)
+    passes("07.2", map_filter_and_drop)
+    passes("07.2", two_filters_newest_first)
+    passes("07.2", batched_filter)
 
 
 # --------------------------------------------------------------------------- 07.3 stratified three-way split
@@ -159,3 +215,28 @@ def test_07_3_wrong_answers():
     fails("07.3", a_tuple, "DatasetDict")
     fails("07.3", plain_dict, "DatasetDict")
     fails("07.3", loses_rows, "exactly one split")
+
+
+def test_07_3_right_answers_in_other_spellings_pass():
+    def holdout_first(ds, validation_size, test_size, seed):  # split off validation + test, then halve it
+        first = _split(ds, validation_size + test_size, seed)
+        second = _split(first["test"], test_size / (validation_size + test_size), seed)
+        return DatasetDict(train=first["train"], validation=second["train"], test=second["test"])
+
+    def validation_first(ds, validation_size, test_size, seed):
+        first = _split(ds, validation_size, seed)
+        second = _split(first["train"], test_size / (1 - validation_size), seed)
+        return DatasetDict(train=second["train"], validation=first["test"], test=second["test"])
+
+    def with_train_size(ds, validation_size, test_size, seed):
+        first = ds.train_test_split(train_size=1 - test_size, seed=seed, stratify_by_column="label")
+        second = first["train"].train_test_split(
+            train_size=(1 - validation_size - test_size) / (1 - test_size),
+            seed=seed,
+            stratify_by_column="label",
+        )
+        return DatasetDict({"test": first["test"], "validation": second["test"], "train": second["train"]})
+
+    passes("07.3", holdout_first)
+    passes("07.3", validation_first)
+    passes("07.3", with_train_size)

@@ -6,7 +6,7 @@ passes) is tested for all notebooks in tests/test_exercises_all.py."""
 from __future__ import annotations
 
 import torch
-from exercise_support import fails
+from exercise_support import fails, passes
 
 import helpers.exercise_bank.nb08  # noqa: F401  (registers the checks)
 from helpers.exercises import check
@@ -60,6 +60,36 @@ def test_08_1_wrong_answers():
     fails("08.1", as_lists, "torch tensor")
     fails("08.1", hard_coded_pad_0, "input_ids differ")
     fails("08.1", mutates, "changed the features")
+
+
+def test_08_1_right_answers_in_other_spellings_pass():
+    from torch.nn.utils.rnn import pad_sequence
+    from transformers import BatchEncoding
+
+    def with_pad_sequence(features, pad_token_id):
+        def pad(key, value):
+            return pad_sequence(
+                [torch.tensor(f[key]) for f in features], batch_first=True, padding_value=value
+            )
+
+        input_ids = pad("input_ids", pad_token_id)
+        mask = pad_sequence(
+            [torch.ones(len(f["input_ids"]), dtype=torch.long) for f in features], batch_first=True
+        )
+        return {"input_ids": input_ids, "attention_mask": mask, "labels": pad("labels", -100)}
+
+    def padded_lists(features, pad_token_id):  # lists padded by hand, then one tensor each, as int32
+        width = max(len(f["input_ids"]) for f in features)
+        rows = {"input_ids": [], "attention_mask": [], "labels": []}
+        for f in features:
+            extra = width - len(f["input_ids"])
+            rows["input_ids"].append(f["input_ids"] + [pad_token_id] * extra)
+            rows["attention_mask"].append([1] * len(f["input_ids"]) + [0] * extra)
+            rows["labels"].append(f["labels"] + [-100] * extra)
+        return BatchEncoding({key: torch.tensor(value, dtype=torch.int32) for key, value in rows.items()})
+
+    passes("08.1", with_pad_sequence)
+    passes("08.1", padded_lists)
 
 
 # --------------------------------------------------------------------------- 08.2 masked-LM breakdown
@@ -170,3 +200,19 @@ def test_08_3_wrong_answers():
     fails("08.3", no_start, "decoder_start_token_id")
     fails("08.3", extra_column, "shape")
     fails("08.3", lambda labels, start, pad: _shift(labels, start, pad).float(), "dtype")
+
+
+def test_08_3_right_answers_in_other_spellings_pass():
+    def concatenate(labels, start, pad):
+        first = torch.full((labels.shape[0], 1), start)
+        shifted = torch.cat([first, labels[:, :-1]], dim=1)
+        return torch.where(shifted == -100, pad, shifted)
+
+    def roll(labels, start, pad):  # roll returns a new tensor: labels stays as it was
+        shifted = labels.roll(1, dims=1)
+        shifted[:, 0] = start
+        shifted[shifted == -100] = pad
+        return shifted
+
+    passes("08.3", concatenate)
+    passes("08.3", roll)

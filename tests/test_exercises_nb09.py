@@ -131,8 +131,61 @@ def _shared_config(model, keep):  # edits the original's config object
     return new
 
 
+def _shares_layers(model, keep):  # a copy whose layers are the original's own modules
+    new = copy.deepcopy(model)
+    new.encoder.layer = torch.nn.ModuleList(model.encoder.layer[i] for i in keep)
+    new.config.num_hidden_layers = len(keep)
+    return new
+
+
+def _shares_embeddings(model, keep):  # its own layers, but the original's embeddings module
+    new = _keep_right(model, keep)
+    new.embeddings = model.embeddings
+    return new
+
+
+def _shares_tensors(model, keep):  # new modules whose parameters are the original's tensors
+    new = _keep_right(model, keep)
+    new.pooler.dense.weight = model.pooler.dense.weight
+    return new
+
+
+def _shares_config_object(model, keep):  # its own weights, but the original's config object
+    new = _keep_right(model, keep)
+    new.config = model.config
+    return new
+
+
 def test_09_3_right_answer_passes():
     passes("09.3", _keep_right)
+
+
+def test_09_3_right_answers_in_other_spellings_pass():
+    def copy_layers(model, keep):  # a new model, then copies of the kept layers put in
+        from transformers import BertModel
+
+        config = copy.deepcopy(model.config)
+        config.num_hidden_layers = len(keep)
+        new = BertModel(config)
+        new.embeddings.load_state_dict(model.embeddings.state_dict())
+        new.pooler.load_state_dict(model.pooler.state_dict())
+        new.encoder.layer = torch.nn.ModuleList(copy.deepcopy(model.encoder.layer[i]) for i in keep)
+        return new
+
+    passes("09.3", copy_layers)
+
+
+@pytest.mark.parametrize(
+    "wrong, phrase",
+    [
+        (_shares_layers, "shares the module encoder.layer.0"),
+        (_shares_embeddings, "shares the module embeddings"),
+        (_shares_tensors, "shares the tensor pooler.dense.weight"),
+        (_shares_config_object, "config object"),
+    ],
+)
+def test_09_3_answers_sharing_parts_with_the_original_fail(wrong, phrase):
+    fails("09.3", wrong, phrase, "cop")
 
 
 @pytest.mark.parametrize(

@@ -91,6 +91,28 @@ def test_10_3_wrong_answers():
     fails("10.3", sorts_in_place, "changed the list")
 
 
+def test_10_3_right_answers_in_other_spellings_pass():
+    def with_sklearn(labels, num_classes):  # float64 weights
+        from sklearn.utils.class_weight import compute_class_weight
+
+        classes = np.arange(num_classes)
+        return torch.tensor(compute_class_weight("balanced", classes=classes, y=np.asarray(labels)))
+
+    def with_counter(labels, num_classes):
+        from collections import Counter
+
+        counts = Counter(labels)
+        return torch.tensor([len(labels) / (num_classes * counts[c]) for c in range(num_classes)])
+
+    def with_numpy(labels, num_classes):
+        counts = np.bincount(labels, minlength=num_classes)
+        return torch.from_numpy(len(labels) / (num_classes * counts)).float()
+
+    passes("10.3", with_sklearn)
+    passes("10.3", with_counter)
+    passes("10.3", with_numpy)
+
+
 # --------------------------------------------------------------------------- 10.4 weighted loss
 
 
@@ -115,3 +137,21 @@ def test_10_4_wrong_answers():
     fails("10.4", lambda x, y, w, n: F.cross_entropy(x, y, weight=w, reduction="none") / n, "0-d")
     fails("10.4", lambda x, y, w, n: _loss(x, y, w, n).detach(), "require grad")
     fails("10.4", lambda x, y, w, n: _loss(x, y, w, n).item(), "torch tensor")
+
+
+def test_10_4_right_answers_in_other_spellings_pass():
+    def by_hand(logits, labels, class_weights, num_items_in_batch):
+        log_p = logits.log_softmax(dim=-1).gather(1, labels[:, None]).squeeze(1)  # log p(true class)
+        return -(class_weights[labels] * log_p).sum() / num_items_in_batch
+
+    def unweighted_then_weighted(logits, labels, class_weights, num_items_in_batch):
+        per_example = F.cross_entropy(logits, labels, reduction="none")
+        return (per_example * class_weights[labels]).sum() / num_items_in_batch.item()  # an int divisor
+
+    def with_nll(logits, labels, class_weights, num_items_in_batch):
+        nll = F.nll_loss(F.log_softmax(logits, dim=1), labels, weight=class_weights, reduction="sum")
+        return nll / num_items_in_batch
+
+    passes("10.4", by_hand)
+    passes("10.4", unweighted_then_weighted)
+    passes("10.4", with_nll)

@@ -99,6 +99,30 @@ def test_bootstrap_right_answer_passes():
     passes("12.3", lambda c, n, alpha, seed: _percentile_ci(c, n, alpha / 2, 1 - alpha / 2, seed))
 
 
+def test_bootstrap_right_answers_in_other_spellings_pass():
+    def quantile_array(correct, n_resamples=2000, alpha=0.05, seed=0):  # what the hint's np.quantile returns
+        rng = np.random.default_rng(seed)
+        correct = np.asarray(correct, dtype=float)
+        means = [rng.choice(correct, size=len(correct), replace=True).mean() for _ in range(n_resamples)]
+        return np.quantile(means, [alpha / 2, 1 - alpha / 2])  # an ndarray of shape (2,)
+
+    def numpy_scalars(correct, n_resamples=2000, alpha=0.05, seed=0):
+        low, high = quantile_array(correct, n_resamples, alpha, seed)
+        return low, high  # two np.float64
+
+    def percentiles_as_list(correct, n_resamples=2000, alpha=0.05, seed=0):
+        rng = np.random.default_rng(seed)
+        correct = np.asarray(correct, dtype=float)
+        means = correct[rng.integers(0, len(correct), size=(n_resamples, len(correct)))].mean(axis=1)
+        return np.percentile(means, [50 * alpha, 100 - 50 * alpha]).tolist()
+
+    assert isinstance(quantile_array(np.ones(10), 20, 0.05, 0), np.ndarray)
+    passes("12.3", quantile_array)
+    passes("12.3", numpy_scalars)
+    passes("12.3", percentiles_as_list)
+    fails("12.3", lambda c, n, alpha, seed: np.array([0.7, 0.8, 0.9]), "pair", "shape (3,)")
+
+
 def test_bootstrap_wrong_answers_fail():
     # A 90 % interval whatever alpha says (alpha instead of alpha / 2 on each side).
     fails("12.3", lambda c, n, alpha, seed: _percentile_ci(c, n, alpha, 1 - alpha, seed), "90% interval")
@@ -148,6 +172,23 @@ def _scores(tokens, best_of_all=True, scale=1.0):
 
 def test_squad_right_answer_passes():
     passes("12.4", _scores(lambda s: _normalize(s).split()))
+
+
+def test_squad_right_answers_in_other_spellings_pass():
+    def ints_in_a_list(prediction, references):  # exact match as an int, the pair as a list
+        pred = _normalize(prediction).split()
+        return [
+            max(int(pred == _normalize(r).split()) for r in references),
+            max(_f1(pred, _normalize(r).split()) for r in references),
+        ]
+
+    def numpy_pair(prediction, references):
+        scores = np.array([[_normalize(prediction) == _normalize(r), 0.0] for r in references], dtype=float)
+        scores[:, 1] = [_f1(_normalize(prediction).split(), _normalize(r).split()) for r in references]
+        return scores.max(axis=0)  # an ndarray of shape (2,)
+
+    passes("12.4", ints_in_a_list)
+    passes("12.4", numpy_pair)
 
 
 def test_squad_wrong_answers_fail():

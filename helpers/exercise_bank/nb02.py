@@ -4,8 +4,9 @@
 02.2  cosine(a, b): cosine similarity of two embedding vectors
 02.3  lora_param_count(in_features, out_features, r): parameters LoRA adds to one nn.Linear
 
-Each reference is computed at check time: 02.1 by a small WordPiece tokenizer built here with the
-``tokenizers`` library (so the learner's function must use the tokenizer it is given), 02.2 by
+Each reference is computed at check time: 02.1 by small WordPiece tokenizers built here with the
+``tokenizers`` library, which add two, one or no special tokens (so the learner's function must use the
+tokenizer it is given, and must not assume a fixed number of special tokens), 02.2 by
 ``torch.nn.functional.cosine_similarity``, 02.3 by counting the trainable parameters peft creates.
 """
 
@@ -14,10 +15,10 @@ import torch
 from helpers.exercises import Fail, as_float, as_int, attempt, exercise
 
 # A tiny WordPiece vocabulary: small enough to build in milliseconds, rich enough that words split into
-# pieces, so that word counts, token counts and token counts without [CLS]/[SEP] all differ.
+# pieces, so that word counts, token counts and token counts without special tokens all differ.
 _VOCAB = (
     "[PAD] [UNK] [CLS] [SEP] the a token ##izer ##s split word into piece model see ##ing ##ed long ##er "
-    "text s . , !"
+    "text s . , ! </s>"
 ).split()
 _TEXTS = [
     "Tokenizers split words into pieces.",
@@ -25,10 +26,24 @@ _TEXTS = [
     "Tokenizer!",
     "A tokenized, split text.",
 ]
+# How many special tokens a tokenizer adds depends on the model: BERT adds [CLS] and [SEP], T5 adds one </s>,
+# GPT-2 and many decoder-only models add none. The check uses all three kinds, so that only counting what
+# the tokenizer returns is right everywhere (a fixed "+ 2" is right for BERT only).
+_STYLES = {
+    "BERT-style ([CLS] text [SEP])": "[CLS] $A [SEP]",
+    "T5-style (text </s>)": "$A </s>",
+    "GPT-2-style (no special tokens)": None,
+}
+_CASES = [("BERT-style ([CLS] text [SEP])", text) for text in _TEXTS] + [
+    ("T5-style (text </s>)", _TEXTS[0]),
+    ("T5-style (text </s>)", _TEXTS[2]),
+    ("GPT-2-style (no special tokens)", _TEXTS[1]),
+    ("GPT-2-style (no special tokens)", _TEXTS[3]),
+]
 
 
-def _tiny_tokenizer():
-    """A BERT-style WordPiece tokenizer (lower-casing, [CLS] ... [SEP]) wrapped for transformers."""
+def _tiny_tokenizer(style: str = "BERT-style ([CLS] text [SEP])"):
+    """A WordPiece tokenizer (lower-casing) for transformers that adds the special tokens of ``style``."""
     from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
@@ -36,47 +51,58 @@ def _tiny_tokenizer():
     backend = Tokenizer(models.WordPiece(vocab, unk_token="[UNK]"))
     backend.normalizer = normalizers.BertNormalizer(lowercase=True)
     backend.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    backend.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]",
-        pair="[CLS] $A [SEP] $B [SEP]",
-        special_tokens=[("[CLS]", vocab["[CLS]"]), ("[SEP]", vocab["[SEP]"])],
-    )
+    template = _STYLES[style]
+    if template is not None:
+        specials = [token for token in template.split() if token in vocab]
+        backend.post_processor = processors.TemplateProcessing(
+            single=template, special_tokens=[(token, vocab[token]) for token in specials]
+        )
     return PreTrainedTokenizerFast(
-        tokenizer_object=backend, unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]", pad_token="[PAD]"
+        tokenizer_object=backend,
+        unk_token="[UNK]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        pad_token="[PAD]",
+        eos_token="</s>",
     )
 
 
 @exercise(
     "02.1",
     hint="Call the tokenizer you are given on the text and count its input_ids: "
-    "len(tokenizer(text)['input_ids']) includes [CLS] and [SEP]; tokenizer.tokenize(text) does not.",
+    "len(tokenizer(text)['input_ids']) includes the special tokens that this tokenizer adds ([CLS] and "
+    "[SEP] for BERT, none for GPT-2); tokenizer.tokenize(text) does not include them.",
 )
 def _(count_tokens):
-    tokenizer = _tiny_tokenizer()
-    got = [
-        as_int(attempt(count_tokens, tokenizer, text), f"count_tokens(tokenizer, {text!r})")
-        for text in _TEXTS
-    ]
-    expected = [len(tokenizer(text)["input_ids"]) for text in _TEXTS]
+    tokenizers = {style: _tiny_tokenizer(style) for style in _STYLES}
+    got, expected, plain = [], [], []
+    for style, text in _CASES:
+        tokenizer = tokenizers[style]
+        got.append(as_int(attempt(count_tokens, tokenizer, text), f"count_tokens(tokenizer, {text!r})"))
+        expected.append(len(tokenizer(text)["input_ids"]))
+        plain.append(len(tokenizer.tokenize(text)))
     if got == expected:
         return
-    # Diagnose on all the texts at once: one text can match a wrong rule by coincidence, four rarely do.
-    i = next(k for k in range(len(_TEXTS)) if got[k] != expected[k])
-    text, pieces = _TEXTS[i], tokenizer.convert_ids_to_tokens(tokenizer(_TEXTS[i])["input_ids"])
-    if got == [n - 2 for n in expected]:
+    # Diagnose on all the cases at once: one case can match a wrong rule by coincidence, eight rarely do.
+    i = next(k for k in range(len(_CASES)) if got[k] != expected[k])
+    style, text = _CASES[i]
+    pieces = tokenizers[style].convert_ids_to_tokens(tokenizers[style](text)["input_ids"])
+    where = f"For {text!r} and a {style} tokenizer you counted {got[i]}, but the model sees {expected[i]}"
+    if got == plain:
         raise Fail(
-            f"For {text!r} you counted {got[i]}, but the model sees {expected[i]} positions: {pieces}. "
-            "You left out the special tokens [CLS] and [SEP] that the tokenizer adds."
+            f"{where} positions: {pieces}. You left out the special tokens (such as [CLS] and [SEP]) that "
+            "the tokenizer adds."
         )
-    if got == [len(t.split()) for t in _TEXTS]:
+    if got == [n + 2 for n in plain]:
         raise Fail(
-            f"For {text!r} you counted {got[i]} words, but the tokenizer makes {expected[i]} tokens: "
-            f"{pieces}."
+            f"{where} positions: {pieces}. You added 2 for [CLS] and [SEP], but not every tokenizer adds two "
+            "special tokens: count the input_ids the tokenizer returns instead of assuming."
         )
+    if got == [len(text.split()) for _, text in _CASES]:
+        raise Fail(f"{where} tokens: {pieces}. You counted words, not tokens.")
     raise Fail(
-        f"For {text!r} you returned {got[i]}; the tokenizer passed to your function makes {expected[i]} "
-        f"tokens: {pieces}. (The check passes its own small tokenizer: use the `tokenizer` argument, not a "
-        "global.)"
+        f"{where} tokens: {pieces}. (The check passes its own small tokenizers: use the `tokenizer` "
+        "argument, not a global.)"
     )
 
 

@@ -113,6 +113,9 @@ def _(answer):
         )
     m = mask.unsqueeze(-1).float()
     mean = (hidden * m).sum(1) / m.sum(1)
+    # Only the normalised rows come back, and normalising divides out any positive per-row factor: a masked
+    # sum divided by the real-token count, by seq_len or by nothing gives the same answer, so the check
+    # cannot tell those apart (and must not fail them: they return the right embeddings).
     expected = F.normalize(mean, dim=-1)
     got = got.detach().float()
     if torch.allclose(got, expected, atol=1e-5):
@@ -124,6 +127,11 @@ def _(answer):
     if torch.allclose(got, mean, atol=1e-5):
         raise Fail(
             "the masked mean is right, but the embeddings are not L2-normalised (each row should have norm 1)"
+        )
+    if torch.allclose(got, (hidden * m).sum(1) / hidden.shape[1], atol=1e-5):
+        raise Fail(
+            "you divided the masked sum by seq_len, which counts the padding positions too; divide by the "
+            "number of real tokens (mask.sum(1)), then L2-normalise each row"
         )
     norms = got.norm(dim=-1)
     if not torch.allclose(norms, torch.ones_like(norms), atol=1e-4):

@@ -193,6 +193,21 @@ def _same_tensors(a: dict, b: dict) -> bool:
     return a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
 
 
+def _shared_with(new: torch.nn.Module, original: torch.nn.Module) -> str | None:
+    """The name of the first module, parameter or buffer of ``new`` that is (or shares memory with) one of
+    ``original``, or None when the two models are independent copies."""
+    modules = {id(m) for m in original.modules()}
+    for name, module in new.named_modules():
+        if id(module) in modules:
+            return f"the module {name or '(the whole model)'}"
+    tensors = [*original.parameters(), *original.buffers()]
+    storages = {t.untyped_storage().data_ptr() for t in tensors if t.numel()}
+    for name, tensor in [*new.named_parameters(), *new.named_buffers()]:
+        if tensor.numel() and tensor.untyped_storage().data_ptr() in storages:
+            return f"the tensor {name}"
+    return None
+
+
 @exercise(
     "09.3",
     hint="Copy the config (copy.deepcopy(model.config)), set num_hidden_layers = len(keep), build "
@@ -223,6 +238,18 @@ def _(answer):
                 "from a copy of the config, so the original stays whole."
             )
         where = f"keep={keep}:"
+        shared = _shared_with(got, model)
+        if shared is not None:
+            raise Fail(
+                f"{where} your model shares {shared} with the original: training or editing one would "
+                "change the other. Give the new model its own copies (load a state dict into a new "
+                "BertModel, or copy.deepcopy the layers you keep)."
+            )
+        if got.config is model.config:
+            raise Fail(
+                f"{where} your model shares its config object with the original; use "
+                "copy.deepcopy(model.config)."
+            )
         if got.config.num_hidden_layers != len(keep):
             raise Fail(
                 f"{where} the new model's config.num_hidden_layers is {got.config.num_hidden_layers}, "

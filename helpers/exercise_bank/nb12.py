@@ -183,11 +183,21 @@ def _(expected_calibration_error):
 # --------------------------------------------------------------------------- 12.3 bootstrap interval
 
 
-def _check_interval(result, what: str) -> tuple[float, float]:
+def _as_pair(result, what: str, names: str) -> tuple[float, float]:
+    """Two numbers from a tuple or list, or from a NumPy array or tensor of shape (2,) (what np.quantile(x,
+    [q1, q2]) returns); each may be a Python number, a NumPy scalar or a one-element array."""
+    if hasattr(result, "shape") and hasattr(result, "tolist"):  # numpy.ndarray, torch.Tensor
+        if tuple(result.shape) != (2,):
+            raise Fail(f"{what} should return a pair {names}, got an array of shape {tuple(result.shape)}.")
+        result = result.tolist()
     if not isinstance(result, tuple | list) or len(result) != 2:
-        raise Fail(f"{what} should return a pair (low, high), got {type(result).__name__}.")
-    low, high = (as_float(v, what) for v in result)
-    return low, high
+        raise Fail(f"{what} should return a pair {names}, got {type(result).__name__}.")
+    first, second = (as_float(v, what) for v in result)
+    return first, second
+
+
+def _check_interval(result, what: str) -> tuple[float, float]:
+    return _as_pair(result, what, "(low, high)")
 
 
 @exercise(
@@ -312,9 +322,7 @@ def _(squad_scores):
     for prediction, references in QA_CASES:
         got = attempt(squad_scores, prediction, list(references))
         what = f"squad_scores({prediction!r}, {references!r})"
-        if not isinstance(got, tuple | list) or len(got) != 2:
-            raise Fail(f"{what} should return a pair (exact_match, f1), got {type(got).__name__}.")
-        em, f1 = (as_float(v, what) for v in got)
+        em, f1 = _as_pair(got, what, "(exact_match, f1)")
         exp_em, exp_f1 = _reference_scores(prediction, references)
         if em > 1 or f1 > 1:
             raise Fail(f"{what} gave ({em}, {f1}): return fractions between 0 and 1, not percentages.")
