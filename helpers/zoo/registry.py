@@ -218,9 +218,9 @@ def model_entry(hub_id: str) -> ModelEntry:
 def zoo_dir() -> Path:
     """Folder of the converted copies: ``$LAB_ZOO_DIR`` or ``~/.cache/transformers-lab/zoo``.
 
-    Example:
-        >>> zoo_dir().name
-        'zoo'
+    Example (skipped by the doctests: the result depends on ``$LAB_ZOO_DIR`` and your home folder):
+        >>> zoo_dir()  # doctest: +SKIP
+        PosixPath('/home/you/.cache/transformers-lab/zoo')
     """
     env = os.environ.get("LAB_ZOO_DIR")
     return Path(env).expanduser() if env else Path.home() / ".cache" / "transformers-lab" / "zoo"
