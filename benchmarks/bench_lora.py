@@ -9,7 +9,7 @@ training step and peak training memory, as ratios measured side by side in one r
   peak resident memory never goes down; the worker records the peak after loading and after ``steps`` training
   steps (``helpers.timing.peak_rss_mib``), and the difference is what training added (gradients, optimizer state,
   activations kept for the backward pass). Each worker is bounded by a timeout and waited for. On Linux the
-  worker reads VmHWM from /proc/self/status: ``ru_maxrss`` (what ``peak_rss_mib`` reads) is carried over from the
+  worker reads VmHWM from /proc/self/status (``peak_rss_mib`` does): ``ru_maxrss`` is carried over from the
   process that started the worker, so after ``make bench`` has loaded other models it would report their size.
 """
 
@@ -87,14 +87,10 @@ def optimizer_for(model):
 
 
 def peak_mib() -> float:
-    """This process's peak resident memory in MiB: VmHWM where Linux reports it, else ``ru_maxrss``."""
+    """This process's peak resident memory in MiB (``helpers.timing.peak_rss_mib``: VmHWM on Linux)."""
     from helpers.timing import peak_rss_mib
 
-    try:
-        with open("/proc/self/status") as status:
-            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
-    except (OSError, StopIteration):
-        return peak_rss_mib()
+    return peak_rss_mib()
 
 
 def worker(method: str, batch_size: int, max_length: int, steps: int) -> dict[str, float]:

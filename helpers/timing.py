@@ -84,13 +84,21 @@ def peak_rss_mib() -> float:
     (``subprocess`` or ``torchrun``) and subtract the peak after start-up from the peak after the work.
     ``tracemalloc`` cannot do this: it does not see the memory PyTorch allocates for tensors.
 
+    On Linux this is ``VmHWM`` from ``/proc/self/status``, which starts afresh in a new program. getrusage's
+    ``ru_maxrss`` (the fallback where there is no ``/proc``: macOS) is carried over when a process starts another
+    program, so in a child of a big notebook kernel it reports the kernel's size before the child has done anything.
+
     Example:
         >>> peak_rss_mib() > 1
         True
     """
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # Linux reports KiB, macOS bytes.
-    return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
+    try:
+        with open("/proc/self/status") as status:
+            return next(int(line.split()[1]) / 1024 for line in status if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        # Linux reports KiB, macOS bytes.
+        return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
 
 __all__ = ["best_time", "peak_rss_mib", "synchronize"]
