@@ -161,7 +161,7 @@ test: setup
 	outputs=$$(mktemp -d -t lab-outputs.XXXXXX) && trap 'rm -rf "$$outputs"' EXIT && \
 	HF_HUB_OFFLINE=1 LAB_PROFILE=smoke LAB_OUTPUT_DIR="$$outputs" $(PY) -m pytest tests helpers --doctest-modules \
 		build/solutions/_solutions_*.ipynb --nbmake --nbmake-timeout=600 --overwrite \
-		--cov=helpers --cov-report=term-missing:skip-covered -p no:cacheprovider
+		--cov=helpers --cov-report=term-missing:skip-covered -p no:cacheprovider --durations=20
 	@# The website and its decks from the notebooks just run (--overwrite kept their outputs: no second run),
 	@# then its browser checks (tests/test_site.py skips them in the run above, where nothing is executed yet).
 	$(PY) scripts/site.py --executed build/solutions --profile smoke --out build/site-smoke --require-outputs
