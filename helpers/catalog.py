@@ -158,7 +158,7 @@ CATALOG: list[Entry] = [
         "Continue training a causal language model (SmolLM2) on a domain corpus, and measure perplexity before and after",
         "Train a small T5 from a config on a seq2seq task, and watch exact match climb as it learns",
         "Judge every result against a simple baseline (majority class, TF-IDF + logistic regression, memorised "
-        "tags, hand-written rules) to see what transfer learning buys"],
+        "tags, a date parser) to see what transfer learning buys"],
        "Notebook 08 (tokenized data sets, data collators, label alignment). Notebook 10 (the Trainer) helps; "
        "here it is used plainly."),
     _e("12", "evaluation", "Evaluation and inference", "intermediate",

@@ -96,3 +96,49 @@ def test_02_3_wrong_answers():
     fails("02.3", lambda i, o, r: 2 * r * i, "peft trains")  # right only when in == out
     fails("02.3", lambda i, o, r: r * i, "peft trains")  # A only
     fails("02.3", lambda i, o, r: i * o, "peft trains")  # the frozen weight
+
+
+# --------------------------------------------------------------------------- 02.4 masked max pooling
+
+
+def _max_pool_right(h, m):
+    return h.masked_fill(m.unsqueeze(-1) == 0, float("-inf")).amax(dim=1)
+
+
+def test_02_4_right_answers_in_other_spellings_pass():
+    passes("02.4", _max_pool_right)
+    # anything below every real value works as well as -inf
+    passes("02.4", lambda h, m: torch.where(m.bool().unsqueeze(-1), h, h.min() - 1).max(dim=1).values)
+    passes(
+        "02.4",
+        lambda h, m: torch.stack([row[mask.bool()].amax(dim=0) for row, mask in zip(h, m, strict=True)]),
+    )
+
+    def sentence_transformers_style(h, m):  # its Pooling module, on a copy
+        h = h.clone()
+        h[m == 0] = -1e9
+        return torch.max(h, 1)[0]
+
+    passes("02.4", sentence_transformers_style)
+    passes("02.4", lambda h, m: _max_pool_right(h, m).numpy())  # a NumPy array
+    passes("02.4", lambda h, m: _max_pool_right(h.float(), m))  # float32 from a float64 input
+
+
+def test_02_4_wrong_answers():
+    fails("02.4", lambda h, m: (h * m.unsqueeze(-1)).amax(dim=1), "multiplying by the mask", "-inf")
+    fails("02.4", lambda h, m: h.amax(dim=1), "padding took part")
+    fails("02.4", lambda h, m: (h * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True), "mean")
+    fails(
+        "02.4",
+        lambda h, m: torch.max(h.masked_fill(m.unsqueeze(-1) == 0, float("-inf")), 1),
+        "pair",
+        ".values",
+    )
+    fails("02.4", lambda h, m: _max_pool_right(h, m).T, "shape")
+    fails("02.4", lambda h, m: h.masked_fill(m.unsqueeze(-1) == 0, float("-inf")).amax(dim=2), "shape")
+
+    def in_place(h, m):  # sentence-transformers' way, without the copy: it writes into the model's output
+        h[m == 0] = -1e9
+        return torch.max(h, 1)[0]
+
+    fails("02.4", in_place, "in place")

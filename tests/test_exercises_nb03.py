@@ -106,3 +106,84 @@ def test_03_3_other_correct_forms_pass():
 
     passes("03.2", via_element_size)
     passes("03.2", lambda n, dtype: float(n * dtype.itemsize))
+
+
+# ------------------------------------------------------------------------------------ 03.4 training bytes
+
+
+def _training_bytes(m):
+    return sum(p.numel() * p.element_size() * (4 if p.requires_grad else 1) for p in m.parameters())
+
+
+def test_03_4_reference_equals_what_adamw_really_holds():
+    """The rule of the check, measured: weights, gradients and AdamW's exp_avg / exp_avg_sq after one step."""
+    from helpers.exercise_bank.nb03 import reference_training_bytes, training_modules
+
+    for module in training_modules():
+        trainable = [p for p in module.parameters() if p.requires_grad]
+        for p in trainable:
+            p.grad = torch.ones_like(p)  # what backward() leaves: one gradient per trained parameter
+        if trainable:
+            optimizer = torch.optim.AdamW(trainable, lr=1e-3)
+            optimizer.step()  # creates the state
+            state = [
+                t for s in optimizer.state.values() for k, t in s.items() if k in ("exp_avg", "exp_avg_sq")
+            ]
+        else:
+            state = []
+        tensors = list(module.parameters()) + [p.grad for p in trainable] + state
+        storages = {t.untyped_storage().data_ptr(): t.untyped_storage().nbytes() for t in tensors}
+        assert sum(storages.values()) == reference_training_bytes(module), type(module).__name__
+
+
+def test_03_4_right_answers_in_other_spellings_pass():
+    passes("03.4", _training_bytes)
+    passes("03.4", lambda m: float(_training_bytes(m)))
+    passes("03.4", lambda m: torch.tensor(_training_bytes(m)))
+
+    def by_dtype_itemsize(m):
+        weights = sum(p.numel() * p.dtype.itemsize for p in m.parameters())
+        extra = sum(3 * p.numel() * p.dtype.itemsize for p in m.parameters() if p.requires_grad)
+        return weights + extra
+
+    passes("03.4", by_dtype_itemsize)
+
+
+WRONG_TRAINING_BYTES = {
+    "16 bytes for everything": (lambda m: 16 * sum(p.numel() for p in m.parameters()), "16 bytes"),
+    "frozen parameters get AdamW state": (
+        lambda m: sum(4 * p.numel() * p.element_size() for p in m.parameters()),
+        "frozen",
+    ),
+    "trainable only": (
+        lambda m: sum(4 * p.numel() * p.element_size() for p in m.parameters() if p.requires_grad),
+        "still in memory",
+    ),
+    "always 4 bytes a number": (
+        lambda m: sum(p.numel() * 4 * (4 if p.requires_grad else 1) for p in m.parameters()),
+        "element_size",
+    ),
+    "tied counted twice": (
+        lambda m: sum(
+            p.numel() * p.element_size() * (4 if p.requires_grad else 1)
+            for _, p in m.named_parameters(remove_duplicate=False)
+        ),
+        "twice",
+    ),
+    "buffers too": (
+        lambda m: _training_bytes(m) + sum(b.numel() * b.element_size() for b in m.buffers()),
+        "Buffers",
+    ),
+    "MiB": (lambda m: _training_bytes(m) / 2**20, "MiB"),
+    "gradients but no optimizer state": (
+        lambda m: sum(p.numel() * p.element_size() * (2 if p.requires_grad else 1) for p in m.parameters()),
+        "expected",
+    ),
+    "not a number": (lambda m: f"{_training_bytes(m)} bytes", "number"),
+}
+
+
+@pytest.mark.parametrize("name", WRONG_TRAINING_BYTES)
+def test_03_4_wrong_answers_fail(name: str):
+    func, message = WRONG_TRAINING_BYTES[name]
+    fails("03.4", func, message)

@@ -240,3 +240,96 @@ def test_07_3_right_answers_in_other_spellings_pass():
     passes("07.3", holdout_first)
     passes("07.3", validation_first)
     passes("07.3", with_train_size)
+
+
+# --------------------------------------------------------------------------- 07.4 near-duplicates
+
+
+def _key(text):
+    return " ".join(text.lower().split())
+
+
+def _dedup_right(ds):
+    seen, keep = set(), []
+    for i, text in enumerate(ds["text"][:]):
+        if _key(text) not in seen:
+            seen.add(_key(text))
+            keep.append(i)
+    return ds.select(keep)
+
+
+def test_07_4_right_answers_in_other_spellings_pass():
+    passes("07.4", _dedup_right)
+
+    def with_filter(ds):  # filter with_indices against the first index of every key
+        first = {}
+        for i, text in enumerate(ds["text"][:]):
+            first.setdefault(_key(text), i)
+        return ds.filter(lambda example, i: first[_key(example["text"])] == i, with_indices=True)
+
+    def with_pandas_indices(ds):  # pandas finds the rows, the Dataset selects them
+        frame = ds.to_pandas()
+        keep = ~frame["text"].map(_key).duplicated(keep="first")
+        return ds.select(np.flatnonzero(keep.to_numpy()))
+
+    def with_regex(ds):
+        import re
+
+        keys = [re.sub(r"\s+", " ", text.lower()).strip() for text in ds["text"][:]]
+        return ds.select([i for i, key in enumerate(keys) if key not in keys[:i]])
+
+    passes("07.4", with_filter)
+    passes("07.4", with_pandas_indices)
+    passes("07.4", with_regex)
+
+
+def test_07_4_wrong_answers():
+    from datasets import Dataset
+
+    def exact_only(ds):
+        texts = ds["text"][:]
+        return ds.select([i for i, t in enumerate(texts) if t not in texts[:i]])
+
+    def keeps_last(ds):
+        keys = [_key(t) for t in ds["text"][:]]
+        return ds.select([i for i, key in enumerate(keys) if key not in keys[i + 1 :]])
+
+    def reversed_order(ds):
+        kept = _dedup_right(ds)
+        return kept.select(range(kept.num_rows - 1, -1, -1))
+
+    def with_label(ds):
+        pairs = [(_key(t), label) for t, label in zip(ds["text"][:], ds["label"][:], strict=True)]
+        return ds.select([i for i, pair in enumerate(pairs) if pair not in pairs[:i]])
+
+    def no_punctuation(ds):
+        import string
+
+        keys = [_key(t).translate(str.maketrans("", "", string.punctuation)) for t in ds["text"][:]]
+        return ds.select([i for i, key in enumerate(keys) if key not in keys[:i]])
+
+    def normalised_texts(ds):
+        return _dedup_right(ds).map(lambda example: {"text": _key(example["text"])})
+
+    def via_pandas(ds):
+        frame = ds.to_pandas()
+        return Dataset.from_pandas(frame[~frame["text"].map(_key).duplicated()])
+
+    def via_pandas_no_index(ds):
+        frame = ds.to_pandas()
+        return Dataset.from_pandas(frame[~frame["text"].map(_key).duplicated()], preserve_index=False)
+
+    def helper_column_left(ds):
+        return _dedup_right(ds).map(lambda example: {"key": _key(example["text"])})
+
+    fails("07.4", exact_only, "exact copies only")
+    fails("07.4", keeps_last, "LAST")
+    fails("07.4", reversed_order, "order")
+    fails("07.4", with_label, "labels")
+    fails("07.4", no_punctuation, "punctuation counts")
+    fails("07.4", normalised_texts, "texts changed")
+    fails("07.4", via_pandas, "__index_level_0__")
+    fails("07.4", via_pandas_no_index, "ClassLabel")
+    fails("07.4", helper_column_left, "helper column")
+    fails("07.4", lambda ds: _dedup_right(ds).remove_columns(["id"]), "disappeared")
+    fails("07.4", lambda ds: _dedup_right(ds)[:], "return a Dataset")

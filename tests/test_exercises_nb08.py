@@ -216,3 +216,93 @@ def test_08_3_right_answers_in_other_spellings_pass():
 
     passes("08.3", concatenate)
     passes("08.3", roll)
+
+
+# --------------------------------------------------------------------------- 08.4 packed attention mask
+
+
+def _packed_right(position_ids):
+    example = (position_ids == 0).cumsum(0)
+    n = len(position_ids)
+    return (example[:, None] == example[None, :]) & torch.ones(n, n, dtype=torch.bool).tril()
+
+
+def test_08_4_reference_agrees_with_transformers():
+    """The check's mask = transformers' own packed-sequence rule (find_packed_sequence_indices) & causal."""
+    from transformers.masking_utils import find_packed_sequence_indices
+
+    from helpers.exercise_bank.nb08 import packed_position_ids, reference_packed_mask
+
+    for lengths in ([3, 2, 4], [1, 1, 3], [2, 1, 1, 2], [4, 1], [1, 1, 1]):
+        position_ids = packed_position_ids(lengths)
+        sequence = find_packed_sequence_indices(position_ids[None])[0]
+        n = len(position_ids)
+        causal = torch.ones(n, n, dtype=torch.bool).tril()
+        assert torch.equal(reference_packed_mask(lengths), (sequence[:, None] == sequence[None, :]) & causal)
+
+
+def test_08_4_right_answers_in_other_spellings_pass():
+    passes("08.4", _packed_right)
+    passes("08.4", lambda p: _packed_right(p).int())  # 1/0 instead of True/False
+    passes("08.4", lambda p: _packed_right(p).numpy())
+
+    def with_loops(position_ids):
+        starts = [i for i, p in enumerate(position_ids.tolist()) if p == 0]
+        n = len(position_ids)
+        mask = torch.zeros(n, n, dtype=torch.bool)
+        for k, start in enumerate(starts):
+            end = starts[k + 1] if k + 1 < len(starts) else n
+            mask[start:end, start:end] = torch.ones(end - start, end - start, dtype=torch.bool).tril()
+        return mask
+
+    def like_transformers(position_ids):  # a new sequence wherever the position does not go up by 1
+        diff = torch.diff(position_ids, prepend=position_ids[:1] - 1)
+        sequence = (diff != 1).cumsum(0)
+        return (sequence[:, None] == sequence[None, :]) & (
+            torch.arange(len(sequence))[None, :] <= torch.arange(len(sequence))[:, None]
+        )
+
+    passes("08.4", with_loops)
+    passes("08.4", like_transformers)
+
+
+def test_08_4_wrong_answers():
+    def causal_only(position_ids):
+        n = len(position_ids)
+        return torch.ones(n, n, dtype=torch.bool).tril()
+
+    def blocks_only(position_ids):
+        example = (position_ids == 0).cumsum(0)
+        return example[:, None] == example[None, :]
+
+    def transposed(position_ids):
+        return _packed_right(position_ids).T
+
+    def strict(position_ids):
+        return _packed_right(position_ids) & ~torch.eye(len(position_ids), dtype=torch.bool)
+
+    def starts_where_position_drops(position_ids):  # misses the boundary between two 1-token examples
+        starts = torch.cat([torch.tensor([1]), (position_ids[1:] < position_ids[:-1]).long()])
+        example = starts.cumsum(0)
+        n = len(position_ids)
+        return (example[:, None] == example[None, :]) & torch.ones(n, n, dtype=torch.bool).tril()
+
+    def additive(position_ids):
+        return torch.zeros(len(position_ids), len(position_ids)).masked_fill(
+            ~_packed_right(position_ids), float("-inf")
+        )
+
+    fails("08.4", causal_only, "plain causal mask")
+    fails("08.4", blocks_only, "later tokens")
+    fails("08.4", transposed, "later tokens")
+    fails("08.4", strict, "diagonal")
+    fails("08.4", starts_where_position_drops, "0, 0")
+    fails("08.4", additive, "additive")
+    fails("08.4", lambda p: _packed_right(p)[None, None], "shape")
+
+    def in_place(position_ids):
+        mask = _packed_right(position_ids)
+        position_ids += 1
+        return mask
+
+    fails("08.4", in_place, "in place")

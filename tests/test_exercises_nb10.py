@@ -155,3 +155,83 @@ def test_10_4_right_answers_in_other_spellings_pass():
     passes("10.4", by_hand)
     passes("10.4", unweighted_then_weighted)
     passes("10.4", with_nll)
+
+
+# --------------------------------------------------------------------------- 10.5 linear schedule
+
+
+def _lr(step, peak_lr, total, warmup_steps, *, rounding=math.ceil, offset=1, decay_over_all=False):
+    """The right formula with the defaults; a typical mistake otherwise."""
+    warmup = warmup_steps if warmup_steps >= 1 or rounding is None else rounding(warmup_steps * total)
+    done = step - offset
+    if done < warmup:
+        return peak_lr * done / max(1, warmup)
+    rest = total if decay_over_all else max(1, total - warmup)
+    return peak_lr * max(0.0, (total - done) / rest)
+
+
+def test_10_5_reference_is_what_the_trainer_logs(tmp_path):
+    """The check's reference against a real Trainer's log history: 12 steps, 25% warm-up (3 steps)."""
+    from datasets import Dataset
+    from transformers import Trainer, TrainingArguments
+
+    from helpers.exercise_bank.nb10 import reference_learning_rate
+
+    class Tiny(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(2, 2)
+
+        def forward(self, x, labels):
+            return {"loss": F.cross_entropy(self.linear(x), labels)}
+
+    data = Dataset.from_dict(
+        {"x": [[float(i), 1.0] for i in range(24)], "labels": [i % 2 for i in range(24)]}
+    )
+    args = TrainingArguments(
+        output_dir=str(tmp_path), per_device_train_batch_size=2, max_steps=12, learning_rate=1e-3,
+        lr_scheduler_type="linear", warmup_steps=0.25, logging_steps=1, save_strategy="no", report_to="none",
+        disable_tqdm=True, use_cpu=True,
+    )  # fmt: skip
+    trainer = Trainer(model=Tiny(), args=args, train_dataset=data)
+    trainer.train()
+    logged = [
+        (row["step"], row["learning_rate"]) for row in trainer.state.log_history if "learning_rate" in row
+    ]
+    assert len(logged) == 12
+    for step, lr in logged:
+        assert math.isclose(lr, reference_learning_rate(step, 1e-3, 12, 0.25), rel_tol=1e-6, abs_tol=1e-15), (
+            step
+        )
+
+
+def test_10_5_right_answers_in_other_spellings_pass():
+    passes("10.5", _lr)
+    passes("10.5", lambda *a: np.float64(_lr(*a)))  # a NumPy float
+    passes("10.5", lambda *a: torch.tensor(_lr(*a), dtype=torch.float64))
+
+    def with_get_scheduler(step, peak_lr, total, warmup_steps):
+        from transformers import get_scheduler
+
+        warmup = warmup_steps if warmup_steps >= 1 else math.ceil(warmup_steps * total)
+        optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=peak_lr)
+        scheduler = get_scheduler("linear", optimizer, num_warmup_steps=warmup, num_training_steps=total)
+        for _ in range(step - 1):
+            optimizer.step()
+            scheduler.step()
+        return scheduler.get_last_lr()[0]
+
+    passes("10.5", with_get_scheduler)
+
+
+def test_10_5_wrong_answers():
+    fails("10.5", lambda *a: _lr(*a, offset=0), "off by one")
+    fails("10.5", lambda *a: _lr(*a, rounding=math.floor), "rounds UP", "down")
+    fails("10.5", lambda *a: _lr(*a, rounding=round), "rounds UP")
+    fails("10.5", lambda *a: _lr(*a, rounding=None), "share of num_training_steps")
+    fails("10.5", lambda *a: _lr(*a, decay_over_all=True), "remaining")
+    fails(
+        "10.5", lambda step, peak_lr, total, warmup: _lr(step, 1.0, total, warmup), "multiply it by peak_lr"
+    )
+    fails("10.5", lambda step, peak_lr, total, warmup: peak_lr, "expected")  # constant
+    fails("10.5", lambda *a: str(_lr(*a)), "one number")

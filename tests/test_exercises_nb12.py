@@ -205,3 +205,62 @@ def test_squad_wrong_answers_fail():
         ),
         "expected (1",
     )
+
+
+# --------------------------------------------------------------------------- 12.5 McNemar's test
+
+
+def _mcnemar_right(a, b):
+    from scipy.stats import binomtest
+
+    a, b = np.asarray(a).astype(bool), np.asarray(b).astype(bool)
+    n_a, n_b = int((a & ~b).sum()), int((~a & b).sum())
+    return 1.0 if n_a + n_b == 0 else binomtest(n_a, n_a + n_b).pvalue
+
+
+def test_mcnemar_right_answers_pass():
+    passes("12.5", _mcnemar_right)
+
+    def statsmodels_style(a, b):  # the exact test from the 2 x 2 table, by hand
+        import math
+
+        a, b = np.asarray(a) > 0.5, np.asarray(b) > 0.5
+        n_a, n_b = int(np.sum(a > b)), int(np.sum(b > a))
+        n = n_a + n_b
+        tail = sum(math.comb(n, k) for k in range(min(n_a, n_b) + 1)) / 2**n if n else 0.5
+        return np.float64(min(1.0, 2 * tail))
+
+    passes("12.5", statsmodels_style)
+
+
+def test_mcnemar_wrong_answers_fail():
+    import math
+
+    from scipy.stats import binomtest, chi2
+
+    def counts(a, b):
+        a, b = np.asarray(a).astype(bool), np.asarray(b).astype(bool)
+        return int((a & ~b).sum()), int((~a & b).sum()), len(a)
+
+    def one_sided(a, b):
+        n_a, n_b, _ = counts(a, b)
+        n = n_a + n_b
+        return sum(math.comb(n, k) for k in range(min(n_a, n_b) + 1)) / 2**n if n else 1.0
+
+    def uncapped(a, b):
+        return 2 * one_sided(a, b)
+
+    def chi_square(a, b):
+        n_a, n_b, _ = counts(a, b)
+        return float(chi2.sf((abs(n_a - n_b) - 1) ** 2 / (n_a + n_b), 1)) if n_a + n_b else 1.0
+
+    def all_examples(a, b):
+        n_a, n_b, n = counts(a, b)
+        return binomtest(n_a, n).pvalue
+
+    fails("12.5", one_sided, "one-sided")
+    fails("12.5", uncapped, "at most 1")
+    fails("12.5", chi_square, "chi-square")
+    fails("12.5", all_examples, "disagree")
+    fails("12.5", lambda a, b: abs(np.mean(a) - np.mean(b)), "expected")
+    fails("12.5", lambda a, b: "0.05", "one number")

@@ -3,13 +3,17 @@
 02.1  count_tokens(tokenizer, text): positions the model sees, special tokens included
 02.2  cosine(a, b): cosine similarity of two embedding vectors
 02.3  lora_param_count(in_features, out_features, r): parameters LoRA adds to one nn.Linear
+02.4  max_pool(last_hidden_state, attention_mask): masked max pooling (padding must never win)
 
 Each reference is computed at check time: 02.1 by small WordPiece tokenizers built here with the
 ``tokenizers`` library, which add two, one or no special tokens (so the learner's function must use the
 tokenizer it is given, and must not assume a fixed number of special tokens), 02.2 by
-``torch.nn.functional.cosine_similarity``, 02.3 by counting the trainable parameters peft creates.
+``torch.nn.functional.cosine_similarity``, 02.3 by counting the trainable parameters peft creates, 02.4 by
+filling the pad positions with -inf before the maximum (on hidden states where some features are negative on
+every real token, so that a pad set to 0 would win).
 """
 
+import numpy as np
 import torch
 
 from helpers.exercises import Fail, as_float, as_int, attempt, exercise
@@ -160,3 +164,87 @@ def _(lora_param_count):
                 f"For a Linear({in_features} -> {out_features}) with r={r} you returned {got:,}; "
                 f"peft trains {expected:,} parameters.{extra}"
             )
+
+
+# --------------------------------------------------------------------------- 02.4 masked max pooling
+
+
+def _max_pool_cases() -> list[tuple[str, torch.Tensor, torch.Tensor]]:
+    """(description, hidden states, attention mask): pads hold large junk, and features 0-2 are negative on
+    every token, so that neither "ignore the mask" nor "multiply by the mask" gives the right maximum."""
+    gen = torch.Generator().manual_seed(24)
+    cases = []
+    for name, dtype, mask in [
+        (
+            "a batch of 4 texts, 3 of them padded",
+            torch.float32,
+            [[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0], [1, 0, 0, 0, 0, 0], [1, 1, 1, 1, 0, 0]],
+        ),
+        ("a float64 batch of 2 texts", torch.float64, [[1, 1, 0, 0, 0], [1, 1, 1, 1, 1]]),
+    ]:
+        mask = torch.tensor(mask)  # int64, as a tokenizer returns it
+        hidden = torch.randn(*mask.shape, 8, generator=gen, dtype=dtype)
+        hidden[..., :3] = -hidden[..., :3].abs() - 0.5  # negative everywhere: a pad set to 0 would win
+        hidden[mask == 0] += 10.0  # the pad positions' vectors: junk the maximum must never pick
+        cases.append((name, hidden, mask))
+    return cases
+
+
+def _as_float_tensor(value) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):
+        return value.detach().double().cpu()
+    try:
+        return torch.as_tensor(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError) as err:
+        raise Fail(
+            f"max_pool should return a tensor of shape (batch, hidden), got {type(value).__name__}."
+        ) from err
+
+
+@exercise(
+    "02.4",
+    hint="Put a value below every real one at the pad positions, then take the maximum over the tokens: "
+    "last_hidden_state.masked_fill(attention_mask.unsqueeze(-1) == 0, float('-inf')).amax(dim=1). "
+    "Multiplying by the mask sets the pads to 0, and 0 beats a feature that is negative on every real token.",
+)
+def _(max_pool):
+    for name, hidden, mask in _max_pool_cases():
+        given = hidden.clone()
+        got = attempt(max_pool, given, mask.clone())
+        if not torch.equal(given, hidden):
+            raise Fail(
+                "max_pool changed last_hidden_state in place (x[mask == 0] = ... writes into the model's "
+                "output): work on a copy, with masked_fill (not masked_fill_) or torch.where."
+            )
+        if isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], torch.Tensor):
+            raise Fail(
+                "you returned a pair: torch.max(x, dim=1) gives (values, indices). Return the values only "
+                "(.values, or x.amax(dim=1))."
+            )
+        got = _as_float_tensor(got)
+        batch, _, width = hidden.shape
+        if tuple(got.shape) != (batch, width):
+            raise Fail(
+                f"for {name} the result has shape {tuple(got.shape)}; expected (batch, hidden) = "
+                f"({batch}, {width}): take the maximum over dim 1, the tokens."
+            )
+        h = hidden.double()
+        real = mask.bool().unsqueeze(-1)
+        expected = h.masked_fill(~real, float("-inf")).amax(dim=1)
+        if torch.allclose(got, expected, atol=1e-6):
+            continue
+        if torch.allclose(got, h.amax(dim=1), atol=1e-6):
+            raise Fail(f"for {name} the padding took part: a pad position held the maximum. Use the mask.")
+        if torch.allclose(got, (h * real).amax(dim=1), atol=1e-6):
+            raise Fail(
+                f"for {name} some maxima are 0: multiplying by the mask turns the pads into zeros, and a zero "
+                "beats a feature that is negative on every real token. Give the pads -inf (or anything "
+                "below every real value) instead."
+            )
+        mean = (h * real).sum(dim=1) / real.sum(dim=1)
+        if torch.allclose(got, mean, atol=1e-6):
+            raise Fail(f"for {name} you returned the masked mean; this exercise asks for the maximum.")
+        raise Fail(
+            f"for {name} your vectors differ from the masked maximum (largest difference "
+            f"{(got - expected).abs().max():.3g})."
+        )

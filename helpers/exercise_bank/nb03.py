@@ -1,5 +1,10 @@
 """Checks for notebook 03 (your lab: hardware, installs, caches, offline work).
 
+03.1  cache_folder_name(repo_id, repo_type): the Hub cache's folder name for a repository
+03.2  estimate_bytes(n_params, dtype): bytes to store n_params numbers of a dtype
+03.3  count_parameters(module): parameters, tied weights once, frozen ones included, buffers excluded
+03.4  training_bytes(module): weights + gradients + AdamW state of a partly frozen, mixed-dtype module
+
 Each check computes its expected answer here, from huggingface_hub's own function or from PyTorch, on
 inputs the learner never sees, so no hard-coded value can pass.
 """
@@ -12,7 +17,7 @@ import numbers
 import torch
 from torch import nn
 
-from helpers.exercises import Fail, attempt, exercise
+from helpers.exercises import Fail, as_float, attempt, exercise
 
 # ------------------------------------------------------------------------------------------- 03.1
 
@@ -172,3 +177,93 @@ def _(estimate_bytes):
                     f"{call} returned {got}: that looks like {unit}; return plain bytes ({expected:_})."
                 )
         raise Fail(f"{call} returned {got:_}; expected {expected:_} bytes.")
+
+
+# ------------------------------------------------------------------------------------------- 03.4
+
+
+class _MixedPrecisionClassifier(nn.Module):
+    """A frozen bfloat16 embedding (the "body") under a trainable float32 head, with a bfloat16 norm."""
+
+    def __init__(self, vocab: int, dim: int, n_classes: int):
+        super().__init__()
+        self.embed = nn.Embedding(vocab, dim).to(torch.bfloat16).requires_grad_(False)
+        self.norm = nn.LayerNorm(dim).to(torch.bfloat16)  # trainable, in bfloat16
+        self.head = nn.Linear(dim, n_classes)  # trainable, float32
+
+
+def training_modules() -> list[nn.Module]:
+    """The modules 03.4 is checked on (also used by the tests, which train them one AdamW step)."""
+    frozen_body = nn.Sequential(nn.Linear(6, 6), nn.ReLU(), nn.Linear(6, 3))
+    frozen_body[0].requires_grad_(False)
+    inference_only = nn.Sequential(nn.Embedding(30, 4), nn.Linear(4, 2)).to(torch.bfloat16)
+    inference_only.requires_grad_(False)
+    return [
+        nn.Sequential(nn.Linear(7, 5), nn.ReLU(), nn.Linear(5, 3)),  # all trainable, float32: 16 bytes each
+        frozen_body,
+        _TinyTiedLM(vocab=57, dim=8, seq=12),  # tied, frozen layer and buffers
+        _MixedPrecisionClassifier(vocab=41, dim=6, n_classes=4),
+        inference_only,  # nothing trains: the weights only
+        nn.Linear(3, 2).double(),  # float64: 8 bytes a number, 32 per trained parameter
+    ]
+
+
+def reference_training_bytes(module: nn.Module) -> int:
+    """Weights of every parameter; gradient + AdamW's exp_avg and exp_avg_sq for each one that trains."""
+    return sum(p.numel() * p.element_size() * (4 if p.requires_grad else 1) for p in module.parameters())
+
+
+@exercise(
+    "03.4",
+    hint="Loop over module.parameters() (each tied tensor once). Every parameter costs its weights, "
+    "p.numel() * p.element_size() bytes (the size of ITS dtype: 4 for float32, 2 for bfloat16); one with "
+    "p.requires_grad also has a gradient and AdamW's two statistics of the same size and dtype: 4 times "
+    "its weights in all. A frozen parameter costs its weights only.",
+)
+def _(training_bytes):
+    for module in training_modules():
+        name = type(module).__name__
+        got = as_float(attempt(training_bytes, module), f"training_bytes(<a {name}>)")
+        expected = reference_training_bytes(module)
+        if abs(got - expected) < 0.5:
+            continue
+        params = list(module.parameters())
+        n_all = sum(p.numel() for p in params)
+        where = f"for a {name} you returned {got:,.0f}; expected {expected:,} bytes"
+        per_dtype = sorted({str(p.dtype).removeprefix("torch.") for p in params})
+        if abs(got - 16 * n_all) < 0.5:
+            raise Fail(
+                f"{where}. 16 bytes per parameter holds for a float32 parameter that trains; here some are "
+                f"frozen (no gradient, no AdamW state) or not float32 ({', '.join(per_dtype)})."
+            )
+        all_train = sum(p.numel() * p.element_size() * 4 for p in params)
+        if abs(got - all_train) < 0.5:
+            raise Fail(
+                f"{where}. You gave every parameter a gradient and AdamW state: a frozen parameter "
+                "(requires_grad=False) keeps only its weights."
+            )
+        trainable_only = sum(p.numel() * p.element_size() * 4 for p in params if p.requires_grad)
+        if abs(got - trainable_only) < 0.5:
+            raise Fail(
+                f"{where}. You counted the trainable parameters only: the frozen ones have no gradient or "
+                "optimizer state, but their weights are still in memory."
+            )
+        fixed_4 = sum(p.numel() * 4 * (4 if p.requires_grad else 1) for p in params)
+        if abs(got - fixed_4) < 0.5:
+            raise Fail(
+                f"{where}. You counted 4 bytes a number, but this module holds {', '.join(per_dtype)} "
+                "tensors: use each parameter's own p.element_size() (or p.dtype.itemsize)."
+            )
+        twice = sum(
+            p.numel() * p.element_size() * (4 if p.requires_grad else 1)
+            for _, p in module.named_parameters(remove_duplicate=False)
+        )
+        if twice != expected and abs(got - twice) < 0.5:
+            raise Fail(f"{where}. The tied weight is counted twice: it is one tensor (module.parameters()).")
+        with_buffers = expected + sum(b.numel() * b.element_size() for b in module.buffers())
+        if with_buffers != expected and abs(got - with_buffers) < 0.5:
+            raise Fail(f"{where}. Buffers (position ids, ...) are not trained: leave them out.")
+        for unit, size in (("KiB", 2**10), ("MiB", 2**20), ("kB", 1e3), ("MB", 1e6)):
+            if math.isclose(got, expected / size, rel_tol=2e-3):
+                raise Fail(f"{where}: that looks like {unit}; return plain bytes.")
+        raise Fail(f"{where}.")

@@ -1,5 +1,10 @@
 """Checks for notebook 07 (datasets: loading, transforming, streaming).
 
+07.1  add_word_count(batch): a batched map that adds an n_words column
+07.2  short_articles(ds, topic, max_words): filter by a topic name (ClassLabel) and a length
+07.3  three_way_split(ds, validation_size, test_size, seed): a stratified train / validation / test split
+07.4  drop_near_duplicates(ds): keep the first of the rows whose texts differ only in case and whitespace
+
 Each check builds its own small data set (other texts, other label names, another label order than the
 BBC data of the notebook) and computes the expected answer there, so an answer tuned to the notebook's
 numbers cannot pass.
@@ -271,3 +276,124 @@ def _(three_way_split):
             "the label column lost its ClassLabel feature: split the Dataset itself, not a copy of its "
             "values."
         )
+
+
+# --------------------------------------------------------------------------- 07.4 near-duplicates
+
+DUPLICATE_NAMES = ["science", "sport", "tech"]
+DUPLICATE_ROWS = [  # (label, text); the comments say what the expected answer does with the row
+    ("tech", "New phone folds in half"),  # kept
+    ("sport", "Cup final tonight"),  # kept
+    ("tech", "new phone folds in HALF"),  # dropped: the first row, in other case
+    ("science", "Comet seen over\n\nthe Alps"),  # kept
+    ("sport", "Cup final tonight!"),  # kept: punctuation is part of the text
+    ("science", "Comet seen over the Alps"),  # dropped: only the whitespace differs from row 3
+    ("tech", "Chip makers report record profits"),  # kept
+    ("sport", "Cup  final\ttonight "),  # dropped: whitespace again (row 1)
+    ("science", "chip makers report record profits"),  # dropped, though labelled otherwise (row 6)
+    ("tech", "New phone folds in half"),  # dropped: an exact copy of row 0
+    ("science", "Telescope sees distant galaxy"),  # kept
+]
+
+
+def _near_duplicate_key(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _duplicates_dataset() -> Dataset:
+    features = Features(
+        {"id": Value("int64"), "text": Value("string"), "label": ClassLabel(names=DUPLICATE_NAMES)}
+    )
+    return Dataset.from_dict(
+        {
+            "id": [100 + i for i in range(len(DUPLICATE_ROWS))],
+            "text": [text for _, text in DUPLICATE_ROWS],
+            "label": [DUPLICATE_NAMES.index(name) for name, _ in DUPLICATE_ROWS],
+        },
+        features=features,
+    )
+
+
+def _first_of_each(keys: list) -> list[int]:
+    seen, keep = set(), []
+    for i, key in enumerate(keys):
+        if key not in seen:
+            seen.add(key)
+            keep.append(i)
+    return keep
+
+
+@exercise(
+    "07.4",
+    hint="Walk through ds['text'][:] once with a set of the keys seen so far, where a text's key is "
+    "' '.join(text.lower().split()); keep the index of each text whose key is new, then return "
+    "ds.select(kept_indices): the first row of each group, in the original order, every column and "
+    "feature kept.",
+)
+def _(drop_near_duplicates):
+    ds = _duplicates_dataset()
+    before = ds[:]
+    with _quiet():
+        got = attempt(drop_near_duplicates, ds)
+    if ds[:] != before:
+        raise Fail("drop_near_duplicates changed the data set it was given; return a new one.")
+    if not isinstance(got, Dataset):
+        raise Fail(f"return a Dataset (ds.select(...) or ds.filter(...) give one), got {type(got).__name__}.")
+    extra = [name for name in got.column_names if name not in ds.column_names]
+    if "__index_level_0__" in extra:
+        raise Fail(
+            "Dataset.from_pandas kept the DataFrame's index as a column '__index_level_0__' (and drops the "
+            "ClassLabel): select the rows of ds itself with ds.select(indices)."
+        )
+    if extra:
+        raise Fail(f"remove the helper column(s) {extra}: return the rows of ds with its own columns.")
+    missing = [name for name in ds.column_names if name not in got.column_names]
+    if missing:
+        raise Fail(f"the column(s) {missing} disappeared: keep every column of ds.")
+    if got.features != ds.features:
+        raise Fail(
+            f"the features changed ({got.features} instead of {ds.features}): select rows with ds.select or "
+            "ds.filter, which keep the schema (the label's ClassLabel included)."
+        )
+    texts = ds["text"][:]
+    expected_ids = [ds["id"][i] for i in _first_of_each([_near_duplicate_key(t) for t in texts])]
+    got_ids, got_texts = got["id"][:], got["text"][:]
+    if got_ids == expected_ids:
+        if got_texts != [texts[i - 100] for i in got_ids]:
+            raise Fail("the texts changed: compare normalised keys, but return the texts as they were.")
+        return
+    by_id = {ds["id"][i]: i for i in range(ds.num_rows)}
+    if any(i not in by_id for i in got_ids):
+        raise Fail("your result holds rows that are not in ds: return rows of ds, unchanged.")
+    if got_texts != [texts[by_id[i]] for i in got_ids]:
+        raise Fail("the texts changed: compare normalised keys, but return the texts as they were.")
+    if sorted(got_ids) == expected_ids:
+        raise Fail("the right rows, in another order: keep the rows in the order of ds.")
+    if got_ids == [ds["id"][i] for i in _first_of_each(texts)]:
+        raise Fail(
+            f"you dropped exact copies only ({len(got_ids)} rows left, expected {len(expected_ids)}): texts "
+            "that differ only in upper/lower case or in spaces, tabs and newlines are duplicates too."
+        )
+    keys = [_near_duplicate_key(t) for t in texts]
+    last = [i for i, key in enumerate(keys) if key not in keys[i + 1 :]]
+    if sorted(got_ids) == sorted(ds["id"][i] for i in last):
+        raise Fail("you kept the LAST row of each group of duplicates; keep the first.")
+    labelled = [(key, label) for key, label in zip(keys, ds["label"][:], strict=True)]
+    if got_ids == [ds["id"][i] for i in _first_of_each(labelled)]:
+        raise Fail(
+            "you compared the texts together with their labels: a near-duplicate with another label is a "
+            "duplicate too (and a sign of label noise); compare the texts alone."
+        )
+    dropped = sorted(set(expected_ids) - set(got_ids))
+    if dropped:
+        i = by_id[dropped[0]]
+        raise Fail(
+            f"you dropped the row {texts[i]!r}, the first of its kind: only case and whitespace make two "
+            "texts the same here (punctuation counts)."
+        )
+    kept = sorted(set(got_ids) - set(expected_ids))
+    i = by_id[kept[0]]
+    raise Fail(
+        f"you kept the row {texts[i]!r}, but an earlier row has the same text once case and whitespace are "
+        "ignored."
+    )

@@ -3,6 +3,7 @@
 08.1  collate(features, pad_token_id): pad input_ids, build attention_mask, pad labels with -100
 08.2  masking_breakdown(original_ids, input_ids, labels, mask_token_id): what the MLM collator did
 08.3  shift_right(labels, decoder_start_token_id, pad_token_id): decoder inputs from seq2seq labels
+08.4  packed_attention_mask(position_ids): the causal, block-diagonal mask of a flattened (packed) row
 
 Every expected answer is computed here from first principles on inputs the learner never sees (random
 lengths, pad and mask ids that differ from the notebook's), so hard-coded ids or shapes fail. No model or
@@ -269,3 +270,93 @@ def _(shift_right):
         if torch.equal(got, _reference_shift(labels, start, 0)) and pad != 0:
             raise Fail(f"You replaced -100 by 0; use pad_token_id {where}.")
         raise Fail(f"decoder_input_ids differ from the expected shift {where}.")
+
+
+# --------------------------------------------------------------------------- 08.4 packed attention mask
+
+
+def packed_position_ids(lengths: list[int]) -> torch.Tensor:
+    """The position_ids DataCollatorWithFlattening gives a row holding examples of these lengths."""
+    return torch.cat([torch.arange(n) for n in lengths])
+
+
+def reference_packed_mask(lengths: list[int]) -> torch.Tensor:
+    """(n, n) bool: query i may attend to key j when both are in the same example and j <= i."""
+    example = torch.tensor([k for k, n in enumerate(lengths) for _ in range(n)])
+    position = torch.arange(len(example))
+    return (example[:, None] == example[None, :]) & (position[None, :] <= position[:, None])
+
+
+def _as_bool_matrix(value, n: int) -> torch.Tensor:
+    if not isinstance(value, torch.Tensor):
+        try:
+            value = torch.as_tensor(value)
+        except (TypeError, ValueError, RuntimeError) as err:
+            raise Fail(f"return an (n, n) tensor of booleans, got {type(value).__name__}.") from err
+    if tuple(value.shape) != (n, n):
+        raise Fail(
+            f"for a row of {n} tokens the mask should have shape ({n}, {n}): one row per query token, one "
+            f"column per key token; got {tuple(value.shape)}."
+        )
+    if value.dtype != torch.bool:
+        if value.is_floating_point() and torch.isinf(value).any():
+            raise Fail(
+                "you returned an additive mask (0 and -inf); return True (or 1) where attention is allowed "
+                "and False (or 0) where it is not."
+            )
+        if not ((value == 0) | (value == 1)).all():
+            raise Fail("the mask should hold True/False (or 1/0) only.")
+        value = value == 1
+    return value
+
+
+@exercise(
+    "08.4",
+    hint="A new example starts at every position_id 0, so (position_ids == 0).cumsum(0) numbers the example "
+    "of each token. Query i may attend key j when both have the same number (an == between a column and a "
+    "row of them) AND j <= i (torch.ones(n, n, dtype=torch.bool).tril()): combine the two with &.",
+)
+def _(packed_attention_mask):
+    rng = random.Random(84)
+    cases = [[3, 2, 4], [5], [1, 1, 3], [2, 1, 1, 2], [4, 1]]
+    cases += [[rng.randint(1, 6) for _ in range(rng.randint(2, 5))] for _ in range(4)]
+    for lengths in cases:
+        position_ids = packed_position_ids(lengths)
+        given = position_ids.clone()
+        got = attempt(packed_attention_mask, given)
+        if not torch.equal(given, position_ids):
+            raise Fail("packed_attention_mask changed position_ids in place; leave its input as it is.")
+        n = len(position_ids)
+        got = _as_bool_matrix(got, n).cpu()
+        expected = reference_packed_mask(lengths)
+        if torch.equal(got, expected):
+            continue
+        where = f"For position_ids {position_ids.tolist()} (examples of {lengths} tokens)"
+        causal = torch.arange(n)[None, :] <= torch.arange(n)[:, None]
+        if torch.equal(got, causal):
+            raise Fail(
+                f"{where} you returned the plain causal mask: tokens of later examples then attend to the "
+                "earlier examples in the row. Allow attention only inside each example."
+            )
+        if torch.equal(got, expected.T) or torch.equal(got, reference_packed_mask(lengths) | expected.T):
+            raise Fail(
+                f"{where} your mask lets tokens see later tokens of their example. Row i is the query, column "
+                "j the key: a decoder may attend to j only when j <= i."
+            )
+        if torch.equal(got, expected & ~torch.eye(n, dtype=torch.bool)):
+            raise Fail(
+                f"{where} the diagonal is False: every token attends to itself too (j <= i, not j < i)."
+            )
+        starts_where_it_drops = torch.cat([torch.tensor([True]), position_ids[1:] < position_ids[:-1]])
+        merged = reference_packed_mask(
+            [int(k) for k in torch.diff(torch.nonzero(starts_where_it_drops)[:, 0], append=torch.tensor([n]))]
+        )
+        if torch.equal(got, merged):
+            raise Fail(
+                f"{where} two examples are merged into one: an example of one token has position_ids [0], "
+                "so 0, 0 is a boundary too. A new example starts at every position 0, not only where the "
+                "position goes down."
+            )
+        i, j = map(int, torch.nonzero(got != expected)[0])
+        should = "may" if expected[i, j] else "may not"
+        raise Fail(f"{where} token {i} {should} attend to token {j}, but your mask says the opposite.")

@@ -1,5 +1,11 @@
 """Checks for notebook 10 (the Trainer).
 
+10.1  compute_metrics(eval_pred): accuracy and macro F1 from an EvalPrediction
+10.2  optimizer_steps(n_examples, batch_size, grad_accum, num_epochs): steps the Trainer takes
+10.3  class_weights(labels, num_classes): "balanced" class weights
+10.4  weighted_loss(logits, labels, class_weights, num_items_in_batch): a loss that survives accumulation
+10.5  learning_rate_at(step, peak_lr, num_training_steps, warmup_steps): the linear schedule with warm-up
+
 Each check computes its reference at check time (scikit-learn or PyTorch, or the Trainer's own step formula)
 on fresh random inputs, and names the typical mistake when an answer differs. No model is loaded.
 """
@@ -282,3 +288,92 @@ def _(weighted_loss):
             if torch.allclose(got, value, atol=1e-6):
                 raise Fail(f"your loss {mistake} {where}.")
         raise Fail(f"loss {got.item():.5f}, expected {expected.item():.5f} {where}.")
+
+
+# --------------------------------------------------------------------------- 10.5 linear schedule
+
+
+def reference_learning_rate(step: int, peak_lr: float, num_training_steps: int, warmup_steps: float) -> float:
+    """The learning rate the Trainer logs at optimizer step `step` (1 = the first), from transformers' own
+    schedule: warm-up steps as TrainingArguments.get_warmup_steps counts them, and the rate that step used,
+    the schedule after step - 1 scheduler steps."""
+    from transformers import get_linear_schedule_with_warmup
+
+    warmup = int(warmup_steps) if warmup_steps >= 1 else math.ceil(num_training_steps * warmup_steps)
+    optimizer = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=peak_lr)
+    scheduler = get_linear_schedule_with_warmup(optimizer, warmup, num_training_steps)
+    return peak_lr * scheduler.lr_lambdas[0](step - 1)
+
+
+def _linear(step: int, peak_lr: float, total: int, warmup: float, *, decay_over_all=False) -> float:
+    """The schedule's formula, 0-based step c = step - 1; decay_over_all: a common mistake."""
+    c = step - 1
+    if c < warmup:
+        return peak_lr * c / max(1, warmup)
+    if decay_over_all:
+        return peak_lr * max(0.0, (total - c) / total)
+    return peak_lr * max(0.0, (total - c) / max(1, total - warmup))
+
+
+@exercise(
+    "10.5",
+    hint="First the warm-up length: warmup_steps itself when it is 1 or more, else "
+    "math.ceil(warmup_steps * num_training_steps). Step s (1 = the first) uses the schedule after s - 1 "
+    "scheduler steps: with c = s - 1, the rate is peak_lr * c / warmup while c < warmup, then "
+    "peak_lr * (num_training_steps - c) / (num_training_steps - warmup), falling to 0.",
+)
+def _(learning_rate_at):
+    rng = random.Random(105)
+    cases = [(s, 5e-5, 100, 10) for s in (1, 2, 10, 11, 12, 56, 100)]
+    cases += [(s, 2e-5, 95, 0.1) for s in (1, 5, 10, 11, 12, 95)]  # 10% of 95 = 9.5: rounded up to 10
+    cases += [(s, 1e-3, 7, 0.5) for s in range(1, 8)]  # half of 7 = 3.5: 4 warm-up steps
+    cases += [(s, 3e-4, 50, 0) for s in (1, 2, 25, 50)]  # no warm-up: the peak at step 1
+    cases += [(s, 1e-4, 3, 1) for s in (1, 2, 3)]
+    for _ in range(12):
+        total = rng.randint(20, 400)
+        warmup = rng.choice([rng.randint(1, total // 3), round(rng.uniform(0.01, 0.3), 2)])
+        cases.append((rng.randint(1, total), 10 ** rng.uniform(-5, -3), total, warmup))
+    for step, peak_lr, total, warmup_steps in cases:
+        call = (
+            f"learning_rate_at(step={step}, peak_lr={peak_lr:.3g}, num_training_steps={total}, "
+            f"warmup_steps={warmup_steps})"
+        )
+        got = as_float(attempt(learning_rate_at, step, peak_lr, total, warmup_steps), call)
+        expected = reference_learning_rate(step, peak_lr, total, warmup_steps)
+        if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-15):
+            continue
+        warmup = int(warmup_steps) if warmup_steps >= 1 else math.ceil(total * warmup_steps)
+        where = f"{call} returned {got:.6g}; expected {expected:.6g}"
+        if math.isclose(got, expected / peak_lr, rel_tol=1e-6, abs_tol=1e-15) and expected:
+            raise Fail(f"{where}: that is the schedule's multiplier; multiply it by peak_lr.")
+        if math.isclose(
+            got, reference_learning_rate(step + 1, peak_lr, total, warmup_steps), rel_tol=1e-6, abs_tol=1e-15
+        ):
+            raise Fail(
+                f"{where}: off by one step. Step 1 is the first optimizer step, and it uses the schedule "
+                "after 0 scheduler steps (0 during a warm-up: the first step of a warm-up does not move the "
+                "weights); step s uses it after s - 1."
+            )
+        if 0 < warmup_steps < 1:
+            for rounding, name in ((math.floor, "down"), (round, "to the nearest")):
+                other = rounding(total * warmup_steps)
+                if other != warmup and math.isclose(
+                    got, _linear(step, peak_lr, total, other), rel_tol=1e-6, abs_tol=1e-15
+                ):
+                    raise Fail(
+                        f"{where}: warmup_steps={warmup_steps} of {total} steps is {total * warmup_steps:g}, "
+                        f"which the Trainer rounds UP to {warmup} warm-up steps; you rounded {name}."
+                    )
+            if math.isclose(got, _linear(step, peak_lr, total, warmup_steps), rel_tol=1e-6, abs_tol=1e-15):
+                raise Fail(
+                    f"{where}: a float below 1 is a share of num_training_steps, not a number of steps: "
+                    f"here {warmup} warm-up steps (rounded up)."
+                )
+        if math.isclose(
+            got, _linear(step, peak_lr, total, warmup, decay_over_all=True), rel_tol=1e-6, abs_tol=1e-15
+        ):
+            raise Fail(
+                f"{where}: after the warm-up the rate falls from the peak to 0 over the remaining "
+                f"num_training_steps - warmup = {total - warmup} steps, not over all {total}."
+            )
+        raise Fail(f"{where} ({warmup} warm-up steps).")

@@ -4,6 +4,7 @@
 12.2  expected_calibration_error(probs, labels, n_bins): ECE from softmax probabilities
 12.3  bootstrap_ci(correct, n_resamples, alpha, seed): a percentile bootstrap interval for accuracy
 12.4  squad_scores(prediction, references): SQuAD exact match and token F1 (normalised, best reference)
+12.5  mcnemar_p(correct_a, correct_b): exact McNemar test of two models scored on the same examples
 
 Every expected answer is computed here, from scikit-learn or from first principles, on inputs the learner
 never sees (random labels, random probabilities, tricky answer strings). The most common wrong answers
@@ -346,3 +347,92 @@ def _(squad_scores):
                     "the articles a, an, the, as well as lower-casing."
                 )
         raise Fail(f"{what}: {expected}.")
+
+
+# --------------------------------------------------------------------------- 12.5 McNemar's test
+
+
+def reference_mcnemar(correct_a, correct_b) -> float:
+    """Exact two-sided McNemar p-value: scipy's binomial test on the examples where the two models disagree."""
+    from scipy.stats import binomtest
+
+    a, b = np.asarray(correct_a).astype(bool), np.asarray(correct_b).astype(bool)
+    only_a, only_b = int((a & ~b).sum()), int((~a & b).sum())
+    return 1.0 if only_a + only_b == 0 else float(binomtest(only_a, only_a + only_b, 0.5).pvalue)
+
+
+def _mcnemar_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """(description, correct_a, correct_b): 0/1 floats (as the notebook's `correct`) or booleans."""
+    rng = np.random.default_rng(125)
+
+    def pair(n: int, both: float, only_a: float, only_b: float):
+        kind = rng.choice(4, size=n, p=[both, only_a, only_b, 1 - both - only_a - only_b])
+        return (kind == 0) | (kind == 1), (kind == 0) | (kind == 2)
+
+    cases = []
+    for name, n, shares, as_bool in [
+        ("400 examples, A better", 400, (0.7, 0.12, 0.05), False),
+        ("2,000 examples, a small difference", 2000, (0.8, 0.03, 0.02), True),
+        ("60 examples, hardly any disagreement", 60, (0.8, 0.05, 0.0), False),
+        ("300 examples, B better", 300, (0.6, 0.04, 0.1), True),
+    ]:
+        a, b = pair(n, *shares)
+        cases.append((name, a if as_bool else a.astype(float), b if as_bool else b.astype(float)))
+    a = rng.random(50) < 0.7
+    cases.append(("two models that agree on every example", a.astype(float), a.astype(float)))
+    b = a.copy()
+    flips = np.flatnonzero(a)[:3].tolist() + np.flatnonzero(~a)[:3].tolist()
+    b[flips] = ~b[flips]  # 3 examples only A gets right, 3 only B does: no evidence either way
+    cases.append(("as many examples only A gets right as only B does", a, b))
+    a = np.array([1] * 8 + [0] * 2 + [1] * 10, dtype=float)
+    b = np.array([0] * 8 + [0] * 2 + [1] * 10, dtype=float)
+    cases.append(("20 examples, 8 only A gets right and none only B", a, b))
+    return cases
+
+
+@exercise(
+    "12.5",
+    hint="Count the disagreements only: n_a = examples A gets right and B wrong, n_b = the reverse (cast to "
+    "bool first). If both models were as good, n_a would be Binomial(n_a + n_b, 1/2). The two-sided exact "
+    "p-value is min(1, 2 * P(X <= min(n_a, n_b))), with P(X <= k) = sum of math.comb(n, i) / 2**n for i <= k; "
+    "1.0 when the models never disagree. (scipy.stats.binomtest(n_a, n_a + n_b, 0.5).pvalue gives it too.)",
+)
+def _(mcnemar_p):
+    from scipy.stats import binomtest, chi2
+
+    for name, a, b in _mcnemar_cases():
+        what = f"mcnemar_p(...) for {name}"
+        got = as_float(attempt(mcnemar_p, a.copy(), b.copy()), what)
+        expected = reference_mcnemar(a, b)
+        if math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-12):
+            continue
+        aa, bb = np.asarray(a).astype(bool), np.asarray(b).astype(bool)
+        n_a, n_b = int((aa & ~bb).sum()), int((~aa & bb).sum())
+        where = (
+            f"{what} (A alone right on {n_a}, B alone on {n_b}) returned {got:.6g}; expected {expected:.6g}"
+        )
+        if got > 1 + 1e-9:
+            raise Fail(f"{where}: a p-value is a probability, at most 1 (cap 2 * P(X <= k) at 1).")
+        if n_a + n_b:
+            one_sided = binomtest(n_a, n_a + n_b, 0.5, alternative="less" if n_a < n_b else "greater").pvalue
+            if math.isclose(got, one_sided, rel_tol=1e-6) or math.isclose(got, expected / 2, rel_tol=1e-6):
+                raise Fail(
+                    f"{where}: that is one-sided. Either model may be the better one: double the tail "
+                    "probability (and cap it at 1)."
+                )
+            for correction in (0.0, 1.0):
+                statistic = max(abs(n_a - n_b) - correction, 0) ** 2 / (n_a + n_b)
+                if math.isclose(got, chi2.sf(statistic, 1), rel_tol=1e-6):
+                    raise Fail(
+                        f"{where}: that is the chi-square approximation; compute the exact binomial "
+                        "probability, which is right for small counts too."
+                    )
+        n = len(aa)
+        for k, total in ((int(aa.sum()), n), (n_a, n)):
+            if math.isclose(got, float(binomtest(k, total, 0.5).pvalue), rel_tol=1e-6) and total != n_a + n_b:
+                raise Fail(
+                    f"{where}: the binomial test runs over the {n_a + n_b} examples on which the models "
+                    f"disagree, not over all {n}: where both are right or both wrong, nothing tells them "
+                    "apart."
+                )
+        raise Fail(f"{where}.")
