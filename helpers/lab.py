@@ -40,6 +40,19 @@ STACK = (
 HUB_HOST = "huggingface.co"
 
 
+class RecordedText(str):
+    """The text ``LabConfig.record`` returns: a plain ``str``, except that Jupyter shows nothing for it when a cell
+    ends with the call (``record`` has printed the result already; an ``Out[]`` line would repeat it).
+
+    Example:
+        >>> RecordedText("0.953") == "0.953"
+        True
+    """
+
+    def _ipython_display_(self) -> None:
+        """Display nothing: IPython calls this instead of showing the value's repr."""
+
+
 @dataclass
 class LabConfig:
     """What ``setup()`` found out and decided. Sizes are also readable as attributes: ``cfg.n_train``.
@@ -60,12 +73,13 @@ class LabConfig:
     sizes: dict[str, Any] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
 
-    def record(self, name: str, value: float, fmt: str = "{:.3f}") -> str:
+    def record(self, name: str, value: float, fmt: str = "{:.3f}") -> RecordedText:
         """Record a headline result of this notebook (an accuracy, a perplexity...) and print it.
 
         The results of a run go to ``results-<profile>.json`` in the notebook's output folder;
         ``make timings`` collects the cpu profile's into the README table, so every number there was
-        computed by the notebook itself. Returns the formatted value.
+        computed by the notebook itself. Returns the formatted value (a ``str`` that Jupyter does not echo when
+        the call ends a cell: the line printed above already shows it).
 
         Example:
             >>> cfg = LabConfig(notebook="00", profile="smoke", device="cpu", platform="local",
@@ -86,7 +100,7 @@ class LabConfig:
         results[name] = text
         path.write_text(json.dumps(results, indent=1) + "\n")
         print(f"{name}: {text} (recorded)")
-        return text
+        return RecordedText(text)
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal attribute lookup fails: fall back to the profile's sizes.

@@ -139,6 +139,10 @@ def test_record_keeps_a_notebooks_headline_results_per_profile(monkeypatch, tmp_
     assert cfg.record("test accuracy", 0.95312) == "0.953"
     assert cfg.record("perplexity after", 17.04, "{:.1f}") == "17.0"
     assert cfg.record("test accuracy", 0.96) == "0.960"  # a rerun replaces the value
+    # a cell that ends with the call shows the printed line only, no Out[] echo of the same value
+    from IPython.core.formatters import DisplayFormatter
+
+    assert DisplayFormatter().format(cfg.record("test accuracy", 0.96)) == ({}, {})
     assert "test accuracy: 0.953 (recorded)" in capsys.readouterr().out
     saved = json.loads((tmp_path / "11" / "results-cpu.json").read_text())
     assert saved == {"test accuracy": "0.960", "perplexity after": "17.0"}
