@@ -10,12 +10,14 @@ Modules (CONTRIBUTING.md says where shared code goes):
 - ``lab``: ``setup()``, profiles and sizes, ``cfg.record()``; ``paths``: ``output_dir(NN)``, ``data_path()``.
 - ``zoo``: the offline models, ``resolve(hub_id)``; a package: ``zoo.registry`` (entries, folders,
   manifests, ``hub_online()``), ``zoo.convert`` and ``zoo.standins`` (the builders), ``zoo.whisper_ct2``.
-- ``data``: the course's real data sets (``load_bbc_news()``, ``load_wnut16()``, ``load_tweet_sentiment()``).
+- ``data``: the course's real data sets (``load_bbc_news()``, ``load_wnut16()``, ``load_tweet_sentiment()``);
+  ``rag``: BBC paragraphs as retrieval passages, the RAG question set and its matching rule (notebooks 19, 20).
 - ``exercises``: ``check()`` and the answer coercions; ``exercise_bank``: one module of checks per notebook.
 - ``finetuned``: notebook 11's BBC News classifier and its recipe, saved and loaded by later notebooks;
   ``training``: what the course's own training code shares (an encoder with a new head).
 - ``viz``: the plots several notebooks share; ``diagrams``: diagrams drawn for one lesson each.
-- ``timing``: ``best_time``, ``synchronize``; ``servers``: real local servers, started and stopped.
+- ``timing``: ``best_time``, ``synchronize``; ``servers``: real local servers, started and stopped;
+  ``gradio_app``, ``rag_app``: the Gradio pages of notebooks 18 and 20 (driven in a browser by the tests).
 - ``bertviz_offline``: bertviz's head view without the network; ``metrics``: local ``evaluate`` modules;
   ``hub_mirror``: a local Hub mirror for notebook 17.
 - ``catalog``, ``notebook_tools``, ``slides``: course housekeeping (titles, generated cells, decks).

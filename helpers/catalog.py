@@ -280,9 +280,44 @@ CATALOG: list[Entry] = [
        "(batched inference). Notebook 17 helps (the Gradio Space served here). Some idea of HTTP and JSON; "
        "the asyncio used is explained."),
     _e("19", "integrations", "Integrations: FAISS and friends", "advanced",
-       "Semantic search with FAISS, sentence-transformers and scikit-learn around transformers models."),
+       "Semantic search over BBC News with sentence-transformers and FAISS (exact and approximate indexes, "
+       "measured), a vector database (Chroma), the same retrieval in LangChain and Haystack next to the plain "
+       "code they wrap, and reranking with a small chat model, measured.",
+       ["Embed passages with sentence-transformers (encode, normalize_embeddings, batch_size) and search them "
+        "with util.semantic_search, and say why inner product on normalised vectors is cosine similarity",
+        "Build exact (IndexFlatIP) and approximate (IVF with nprobe, HNSW with efSearch) FAISS indexes, measure "
+        "recall@10 against exact search, query time and index size, and choose a setting for a recall target",
+        "Save and load an index, and filter a search by metadata (FAISS ID selectors, Chroma's where=)",
+        "Run Chroma embedded and as a server on 127.0.0.1 with your own embedding function, and know what a "
+        "collection without one does",
+        "Build one retrieval-augmented answer three ways, plain code, LangChain (LCEL) and a Haystack 3 "
+        "pipeline, offline, and check that they retrieve the same passages and write the same answer",
+        "Install a package whose declared pins conflict with your stack (pip's --no-deps), and prove it works",
+        "Rerank retrieved passages with a small chat model, and measure whether it helps (recall@1 and @5)"],
+       "Notebook 04 (sentence embeddings by mean pooling) and notebook 05 (text generation with a chat model); "
+       "notebook 12 (batched inference) helps. NumPy, and the idea of a dot product. Notebook 20 builds on "
+       "this notebook's retrieval."),
     _e("20", "llms_rag", "LLMs and retrieval-augmented generation", "advanced",
-       "Chat templates, decoding, and a small RAG system over real documents, evaluated."),
+       "How a chat model generates on a CPU (chat templates, decoding, the KV cache, batching, streaming, "
+       "quantization, measured), how today's model families differ, and a retrieval-augmented system over BBC "
+       "News: built, evaluated against the model alone, and served as a chat app that cites its sources.",
+       ["Turn a conversation into a prompt with a chat template, and steer generation: greedy and sampling "
+        "(temperature, top-p), repetition penalty, stop strings, streaming with TextIteratorStreamer",
+        "Explain the KV cache and measure it: tokens per second with and without it, and its memory computed from "
+        "the config and measured from the cache tensors",
+        "Generate for a batch with left padding (and see what right padding breaks), and speed up greedy decoding "
+        "with prompt lookup without changing a token",
+        "Quantize an LLM for a CPU (bf16, bitsandbytes 8-bit and 4-bit) and measure size, speed and quality side "
+        "by side",
+        "Compare Llama, Mistral, Falcon, Qwen and Gemma from their configs: grouped-query attention, RoPE, sliding "
+        "windows, vocabulary, context, parameters and KV-cache bytes per token",
+        "Build retrieval-augmented generation end to end (chunking, MiniLM embeddings, retrieval, a prompt with "
+        "numbered sources) and evaluate it: recall@k, and answer accuracy with and without retrieval",
+        "Serve it as a Gradio chat app that cites the article each answer came from, and know what "
+        "RagTokenForGeneration was and what replaced it"],
+       "Notebook 05 (text generation with a chat model), 06 (tokenizers) and 08 (padding and attention masks). "
+       "Notebook 01 (attention) for the KV cache; notebook 19 (embeddings and FAISS) for retrieval; notebook 18 "
+       "for Gradio."),
 ]  # fmt: skip
 
 BY_ID: dict[str, Entry] = {e.id: e for e in CATALOG}

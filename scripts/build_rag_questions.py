@@ -4,7 +4,7 @@ No question-answering data set with known answer passages is available offline, 
 text it already ships: the BBC News articles of ``helpers.data.load_bbc_news("offline")``. The method:
 
 - **Corpus.** All 2,127 offline BBC articles (the 2,225 files less exact duplicates), every split.
-- **Passages.** An article is its headline (the first line) and a body of paragraphs separated by blank
+- **Passages** (``helpers.rag.bbc_passages``). An article is its headline (the first line) and a body of paragraphs separated by blank
   lines. One passage is one paragraph of the body, with its whitespace collapsed; the headline is the
   passage's *source* (what an answer cites), not a passage itself. Notebook 20 chunks the corpus this way.
 - **Questions.** Written by hand (by the AI assistant that wrote notebook 20, reading the articles) from one
@@ -18,7 +18,7 @@ text it already ships: the BBC News articles of ``helpers.data.load_bbc_news("of
   article whose headline the question records, that the question does not contain the answer, that the
   article's headline is unique, that ids are unique and that every topic has questions.
 
-Matching rule (used by the checks and by notebook 20's scores): both texts are lower-cased, curly quotes
+Matching rule (``helpers.rag.contains``, used by the checks and by notebook 20's scores): both texts are lower-cased, curly quotes
 straightened, dashes made plain hyphens and whitespace collapsed; the answer must then occur as whole words
 (no letter or digit right before or after it), so ``76%`` does not match inside ``176%``.
 
@@ -30,81 +30,23 @@ for ``5.65bn``; they are accepted when scoring a reply but need not be unique).
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
 import sys
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as `python scripts/build_rag_questions.py` from anywhere
+    sys.path.insert(0, str(ROOT))
+
+# The corpus, the passage definition and the matching rule live in helpers.rag (notebook 20 uses the same ones).
+from helpers.rag import QUESTION_FIELDS as FIELDS  # noqa: E402
+from helpers.rag import Article, contains, normalise, span_pattern, split_article  # noqa: E402, F401
+from helpers.rag import load_articles as load_corpus  # noqa: E402
+from helpers.rag import load_rag_questions as load_questions  # noqa: E402
+
 QUESTIONS = ROOT / "data" / "rag_questions.jsonl"
-FIELDS = ("id", "topic", "headline", "question", "answer", "aliases")
-_QUOTES = str.maketrans(
-    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-"}
-)
-
-
-@dataclass(frozen=True)
-class Article:
-    """One BBC article: its topic, headline and passages (the paragraphs of its body)."""
-
-    topic: str
-    headline: str
-    passages: tuple[str, ...]
-
-
-def normalise(text: str) -> str:
-    """Lower case, straight quotes, plain hyphens, single spaces: the form every comparison uses.
-
-    Example:
-        >>> normalise("  The \u201cBig\u201d  Deal\\n")
-        'the "big" deal'
-    """
-    return " ".join(text.translate(_QUOTES).lower().split())
-
-
-def contains(text: str, answer: str) -> bool:
-    """True when ``answer`` occurs in ``text`` as whole words, after both are normalised.
-
-    Example:
-        >>> contains("Profits rose 76% to $1.13bn.", "$1.13BN"), contains("up 176%", "76%")
-        (True, False)
-    """
-    pattern = r"(?<![^\W_])" + re.escape(normalise(answer)) + r"(?![^\W_])"
-    return re.search(pattern, normalise(text)) is not None
-
-
-def split_article(text: str) -> tuple[str, list[str]]:
-    """(headline, passages) of one article: the first block is the headline, each later one a passage.
-
-    Example:
-        >>> split_article("Title\\n\\nFirst  paragraph.\\n\\nSecond one.")
-        ('Title', ['First paragraph.', 'Second one.'])
-    """
-    blocks = [" ".join(block.split()) for block in re.split(r"\n\s*\n", text.strip()) if block.strip()]
-    return blocks[0], blocks[1:]
-
-
-def load_corpus() -> list[Article]:
-    """Every offline BBC article (all splits), split into headline and passages."""
-    from helpers.data import load_bbc_news
-
-    bbc = load_bbc_news("offline")
-    names = bbc["train"].features["label"].names
-    articles = []
-    for split in ("train", "validation", "test"):
-        for text, label in zip(bbc[split]["text"], bbc[split]["label"], strict=True):
-            headline, passages = split_article(text)
-            articles.append(Article(names[label], headline, tuple(passages)))
-    return articles
-
-
-def load_questions(path: Path = QUESTIONS) -> list[dict]:
-    """The question set, one dict per line of the JSONL file."""
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def problems(questions: list[dict], corpus: list[Article]) -> list[str]:
@@ -121,7 +63,8 @@ def problems(questions: list[dict], corpus: list[Article]) -> list[str]:
     """
     found = []
     headlines = Counter(article.headline for article in corpus)
-    passages = [(article, passage) for article in corpus for passage in article.passages]
+    # normalised once: the matching rule (helpers.rag.contains) compares normalised texts
+    passages = [(article, normalise(passage)) for article in corpus for passage in article.passages]
     ids = Counter(q.get("id") for q in questions)
     for q in questions:
         qid = q.get("id", "?")
@@ -134,7 +77,9 @@ def problems(questions: list[dict], corpus: list[Article]) -> list[str]:
             found.append(f"{qid}: {headlines[q['headline']]} articles have the headline {q['headline']!r}")
         if contains(q["question"], q["answer"]):
             found.append(f"{qid}: the question contains its answer {q['answer']!r}")
-        hits = [(article, passage) for article, passage in passages if contains(passage, q["answer"])]
+        span, pattern = normalise(q["answer"]), span_pattern(q["answer"])
+        # `span in p` first: a fast pre-filter before the whole-word regular expression
+        hits = [(article, p) for article, p in passages if span in p and pattern.search(p)]
         if len(hits) != 1:
             found.append(
                 f"{qid}: the answer {q['answer']!r} occurs in {len(hits)} passages of the corpus "
