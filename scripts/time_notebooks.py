@@ -2,6 +2,7 @@
 
     python scripts/time_notebooks.py --profile smoke            # every notebook
     python scripts/time_notebooks.py --profile cpu 01 02        # some
+    python scripts/time_notebooks.py --profile cpu --keep build/executed 13   # and keep the outputs to read
 
 Executes the committed notebook (untouched exercises) in a fresh kernel, offline, with OMP_NUM_THREADS=2,
 timing from kernel start to the last cell. Writes helpers/timings.json with the time and the headline
@@ -28,13 +29,22 @@ from helpers import catalog, notebook_tools  # noqa: E402
 from helpers.lab import results_file  # noqa: E402
 
 
-def run(path: Path, profile: str, timeout: int) -> float:
-    os.environ.update(LAB_PROFILE=profile, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="2", MPLBACKEND="Agg")
+def run(path: Path, profile: str, timeout: int, keep: Path | None = None) -> float:
+    os.environ.update(LAB_PROFILE=profile, HF_HUB_OFFLINE="1", OMP_NUM_THREADS="2")
+    if keep is None:
+        os.environ["MPLBACKEND"] = "Agg"  # nothing is kept, so no figure needs drawing
+    else:
+        os.environ.pop("MPLBACKEND", None)  # Agg would discard every plot of the kept notebook
     nb = nbformat.read(path, as_version=4)
     start = time.perf_counter()
-    NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
-    ).execute()
+    try:
+        NotebookClient(
+            nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+        ).execute()
+    finally:
+        if keep is not None:  # kept also when a cell fails: the traceback is in it
+            keep.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, keep / path.name)
     return time.perf_counter() - start
 
 
@@ -42,6 +52,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--profile", choices=["smoke", "cpu", "gpu"], required=True)
     parser.add_argument("--timeout", type=int, default=1800, help="per cell, seconds")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="also save each executed notebook, outputs and plots included, into this folder",
+    )
     parser.add_argument("ids", nargs="*", help="notebook ids (default: all)")
     args = parser.parse_args()
     paths = [p for p in notebook_tools.notebook_paths() if not args.ids or p.name[:2] in args.ids]
@@ -51,7 +66,7 @@ def main() -> int:
         results = results_file(path.name[:2], args.profile)
         results.unlink(missing_ok=True)  # only what this run records counts
         try:
-            seconds = run(path, args.profile, args.timeout)
+            seconds = run(path, args.profile, args.timeout, args.keep)
         except Exception as err:  # report and go on with the others
             print(f"{path.name:<48} FAILED: {type(err).__name__}: {str(err)[:300]}")
             failed.append(path.name)

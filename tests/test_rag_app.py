@@ -14,9 +14,9 @@ import re
 from collections import Counter
 
 import pytest
+from server_support import launched
 
 from helpers.rag_app import NO_SOURCE, build_chat, format_reply, format_sources, message_text
-from helpers.servers import free_port, port_open
 
 PASSAGES = [
     (
@@ -93,14 +93,10 @@ def test_format_reply_and_sources():
 @pytest.fixture(scope="module")
 def chat_app():
     """helpers.rag_app's page around the tiny RAG, launched on 127.0.0.1; closed afterwards."""
-    chat = build_chat(rag, examples=["How many subscribers did AOL lose?"])
-    port = free_port()
-    chat.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield chat, f"http://127.0.0.1:{port}/", port
-    finally:
-        chat.close()
-    assert not port_open(port), "the chat app's port is still open after close()"
+    with launched(
+        build_chat(rag, examples=["How many subscribers did AOL lose?"]), "the chat app"
+    ) as running:
+        yield running
 
 
 def _last_reply(page) -> str:

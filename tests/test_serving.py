@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+from server_support import launched
 
 from helpers.servers import LocalServer, free_port, port_open
 from helpers.serving_app import MAX_BODY_BYTES, MAX_CHARS, MAX_TEXTS, OnnxClassifier
@@ -349,14 +350,10 @@ def gradio_app(model_dir):
     from helpers.gradio_app import build_demo
 
     classifier = OnnxClassifier(model_dir)
-    demo = build_demo(lambda text: classifier.predict([text])[0]["probabilities"])
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
-    try:
-        yield demo, f"http://127.0.0.1:{port}/", port
-    finally:
-        demo.close()
-    assert not port_open(port), "the Gradio app's port is still open after close()"
+    with launched(
+        build_demo(lambda text: classifier.predict([text])[0]["probabilities"]), "the Gradio app"
+    ) as running:
+        yield running
 
 
 @pytest.mark.browser
