@@ -17,8 +17,8 @@ from helpers.exercises import check, last_result
 def test_reference_solution_02_3_passes_and_matches_peft_on_the_model(capsys):
     # The solution also prints the count for all-MiniLM-L6-v2 (r=8 on query and value of 6 layers);
     # peft printed 73,728 trainable parameters for that model in the notebook.
-    exec(reference_solutions("02")["02.3"], {"check": check})
-    assert last_result("02.3").status == "pass", last_result("02.3").message
+    exec(reference_solutions("02")["02.4"], {"check": check})
+    assert last_result("02.4").status == "pass", last_result("02.4").message
     out = capsys.readouterr().out
     assert "correct" in out and "whole model: 73728" in out
 
@@ -81,24 +81,24 @@ def test_02_2_wrong_answers():
     fails("02.2", lambda a, b: a * b / (a.norm() * b.norm()), "one number")  # forgot to sum
 
 
-# --------------------------------------------------------------------------- 02.3 LoRA parameters
+# --------------------------------------------------------------------------- 02.4 LoRA parameters
 
 
 def test_02_3_right_answers_in_other_spellings_pass():
-    passes("02.3", lambda i, o, r: r * (i + o))
-    passes("02.3", lambda i, o, r: np.int64(r) * (i + o))  # a NumPy integer
-    passes("02.3", lambda i, o, r: float(torch.zeros(r, i).numel() + torch.zeros(o, r).numel()))
+    passes("02.4", lambda i, o, r: r * (i + o))
+    passes("02.4", lambda i, o, r: np.int64(r) * (i + o))  # a NumPy integer
+    passes("02.4", lambda i, o, r: float(torch.zeros(r, i).numel() + torch.zeros(o, r).numel()))
 
 
 def test_02_3_wrong_answers():
-    fails("02.3", lambda i, o, r: r * i * o, "thin")
-    fails("02.3", lambda i, o, r: r * (i + o) + o, "bias")
-    fails("02.3", lambda i, o, r: 2 * r * i, "peft trains")  # right only when in == out
-    fails("02.3", lambda i, o, r: r * i, "peft trains")  # A only
-    fails("02.3", lambda i, o, r: i * o, "peft trains")  # the frozen weight
+    fails("02.4", lambda i, o, r: r * i * o, "thin")
+    fails("02.4", lambda i, o, r: r * (i + o) + o, "bias")
+    fails("02.4", lambda i, o, r: 2 * r * i, "peft trains")  # right only when in == out
+    fails("02.4", lambda i, o, r: r * i, "peft trains")  # A only
+    fails("02.4", lambda i, o, r: i * o, "peft trains")  # the frozen weight
 
 
-# --------------------------------------------------------------------------- 02.4 masked max pooling
+# --------------------------------------------------------------------------- 02.3 masked max pooling
 
 
 def _max_pool_right(h, m):
@@ -106,11 +106,11 @@ def _max_pool_right(h, m):
 
 
 def test_02_4_right_answers_in_other_spellings_pass():
-    passes("02.4", _max_pool_right)
+    passes("02.3", _max_pool_right)
     # anything below every real value works as well as -inf
-    passes("02.4", lambda h, m: torch.where(m.bool().unsqueeze(-1), h, h.min() - 1).max(dim=1).values)
+    passes("02.3", lambda h, m: torch.where(m.bool().unsqueeze(-1), h, h.min() - 1).max(dim=1).values)
     passes(
-        "02.4",
+        "02.3",
         lambda h, m: torch.stack([row[mask.bool()].amax(dim=0) for row, mask in zip(h, m, strict=True)]),
     )
 
@@ -119,26 +119,26 @@ def test_02_4_right_answers_in_other_spellings_pass():
         h[m == 0] = -1e9
         return torch.max(h, 1)[0]
 
-    passes("02.4", sentence_transformers_style)
-    passes("02.4", lambda h, m: _max_pool_right(h, m).numpy())  # a NumPy array
-    passes("02.4", lambda h, m: _max_pool_right(h.float(), m))  # float32 from a float64 input
+    passes("02.3", sentence_transformers_style)
+    passes("02.3", lambda h, m: _max_pool_right(h, m).numpy())  # a NumPy array
+    passes("02.3", lambda h, m: _max_pool_right(h.float(), m))  # float32 from a float64 input
 
 
 def test_02_4_wrong_answers():
-    fails("02.4", lambda h, m: (h * m.unsqueeze(-1)).amax(dim=1), "multiplying by the mask", "-inf")
-    fails("02.4", lambda h, m: h.amax(dim=1), "padding took part")
-    fails("02.4", lambda h, m: (h * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True), "mean")
+    fails("02.3", lambda h, m: (h * m.unsqueeze(-1)).amax(dim=1), "multiplying by the mask", "-inf")
+    fails("02.3", lambda h, m: h.amax(dim=1), "padding took part")
+    fails("02.3", lambda h, m: (h * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True), "mean")
     fails(
-        "02.4",
+        "02.3",
         lambda h, m: torch.max(h.masked_fill(m.unsqueeze(-1) == 0, float("-inf")), 1),
         "pair",
         ".values",
     )
-    fails("02.4", lambda h, m: _max_pool_right(h, m).T, "shape")
-    fails("02.4", lambda h, m: h.masked_fill(m.unsqueeze(-1) == 0, float("-inf")).amax(dim=2), "shape")
+    fails("02.3", lambda h, m: _max_pool_right(h, m).T, "shape")
+    fails("02.3", lambda h, m: h.masked_fill(m.unsqueeze(-1) == 0, float("-inf")).amax(dim=2), "shape")
 
     def in_place(h, m):  # sentence-transformers' way, without the copy: it writes into the model's output
         h[m == 0] = -1e9
         return torch.max(h, 1)[0]
 
-    fails("02.4", in_place, "in place")
+    fails("02.3", in_place, "in place")

@@ -55,7 +55,7 @@ def test_04_1_messages_explain():
     )
 
 
-# ---------------------------------------------------------------------------------------------- 04.2
+# ---------------------------------------------------------------------------------------------- 04.3
 
 
 def _pool_right(last_hidden_state, attention_mask):
@@ -64,8 +64,8 @@ def _pool_right(last_hidden_state, attention_mask):
 
 
 def test_04_2_right_answer_passes():
-    assert check("04.2", _pool_right, quiet=True).status == "pass"
-    passes("04.2", lambda h, m: _pool_right(h, m).float())  # float32 from a float64 input
+    assert check("04.3", _pool_right, quiet=True).status == "pass"
+    passes("04.3", lambda h, m: _pool_right(h, m).float())  # float32 from a float64 input
 
 
 def test_04_2_right_answers_in_other_spellings_pass():
@@ -83,16 +83,16 @@ def test_04_2_right_answers_in_other_spellings_pass():
             [h[m.bool()].mean(0) for h, m in zip(last_hidden_state, attention_mask, strict=True)]
         )
 
-    passes("04.2", with_where)
-    passes("04.2", with_einsum)
-    passes("04.2", row_by_row)
+    passes("04.3", with_where)
+    passes("04.3", with_einsum)
+    passes("04.3", row_by_row)
 
 
 def test_04_2_a_padded_denominator_fails_even_when_normalised():
     """The old exercise asked for L2-normalised vectors, and normalising cancels any positive factor per row:
     dividing the masked sum by seq_len (padding included) then passed. Now the mean itself is checked."""
-    fails("04.2", lambda h, m: F.normalize((h * m.unsqueeze(-1)).sum(1) / h.shape[1], dim=-1), "normalis")
-    fails("04.2", lambda h, m: (h * m.unsqueeze(-1)).sum(1) / h.shape[1], "seq_len", "padding")
+    fails("04.3", lambda h, m: F.normalize((h * m.unsqueeze(-1)).sum(1) / h.shape[1], dim=-1), "normalis")
+    fails("04.3", lambda h, m: (h * m.unsqueeze(-1)).sum(1) / h.shape[1], "seq_len", "padding")
 
 
 @pytest.mark.parametrize(
@@ -108,20 +108,20 @@ def test_04_2_a_padded_denominator_fails_even_when_normalised():
     ],
 )
 def test_04_2_wrong_answers_fail(wrong, phrase):
-    fails("04.2", wrong, phrase)
+    fails("04.3", wrong, phrase)
 
 
-# ---------------------------------------------------------------------------------------------- 04.3
+# ---------------------------------------------------------------------------------------------- 04.4
 
 
 def test_04_3_right_answer_passes():
-    assert check("04.3", lambda A, B: F.normalize(A, dim=-1) @ F.normalize(B, dim=-1).T, quiet=True).passed
+    assert check("04.4", lambda A, B: F.normalize(A, dim=-1) @ F.normalize(B, dim=-1).T, quiet=True).passed
 
 
 def test_04_3_right_answers_in_other_spellings_pass():
-    passes("04.3", lambda A, B: F.cosine_similarity(A[:, None, :], B[None, :, :], dim=-1))
-    passes("04.3", lambda A, B: (A @ B.T) / torch.outer(A.norm(dim=1), B.norm(dim=1)))
-    passes("04.3", lambda A, B: (A / A.norm(dim=1, keepdim=True)).matmul(B.T / B.norm(dim=1)).double())
+    passes("04.4", lambda A, B: F.cosine_similarity(A[:, None, :], B[None, :, :], dim=-1))
+    passes("04.4", lambda A, B: (A @ B.T) / torch.outer(A.norm(dim=1), B.norm(dim=1)))
+    passes("04.4", lambda A, B: (A / A.norm(dim=1, keepdim=True)).matmul(B.T / B.norm(dim=1)).double())
 
 
 @pytest.mark.parametrize(
@@ -135,10 +135,10 @@ def test_04_3_right_answers_in_other_spellings_pass():
     ],
 )
 def test_04_3_wrong_answers_fail(wrong, phrase):
-    fails("04.3", wrong, phrase)
+    fails("04.4", wrong, phrase)
 
 
-# ---------------------------------------------------------------------------------------------- 04.4
+# ---------------------------------------------------------------------------------------------- 04.2
 
 
 def _report_right(checkpoint, model):
@@ -182,8 +182,8 @@ def test_04_4_reference_agrees_with_from_pretrained(tmp_path):
 
 
 def test_04_4_right_answers_in_other_spellings_pass():
-    passes("04.4", _report_right)
-    passes("04.4", lambda c, m: {key: sorted(names) for key, names in _report_right(c, m).items()})  # lists
+    passes("04.2", _report_right)
+    passes("04.2", lambda c, m: {key: sorted(names) for key, names in _report_right(c, m).items()})  # lists
 
     def transformers_style(checkpoint, model):  # mismatches as (name, checkpoint shape, model shape)
         report = _report_right(checkpoint, model)
@@ -200,8 +200,8 @@ def test_04_4_right_answers_in_other_spellings_pass():
         report["unexpected"] = [name for name in checkpoint if name not in model]
         return report
 
-    passes("04.4", transformers_style)
-    passes("04.4", loops)
+    passes("04.2", transformers_style)
+    passes("04.2", loops)
 
 
 def test_04_4_wrong_answers_fail():
@@ -230,15 +230,15 @@ def test_04_4_wrong_answers_fail():
             for key, names in _report_right(checkpoint, model).items()
         }
 
-    fails("04.4", swapped, "swapped")
-    fails("04.4", mismatched_as_missing, "MISMATCHED, not missing")
-    fails("04.4", mismatched_as_unexpected, "MISMATCHED, not missing or unexpected")
-    fails("04.4", shapes_ignored, "compare the shapes")
-    fails("04.4", every_common_name, "shapes agree")
-    fails("04.4", heads_only, "should be")
-    fails("04.4", lambda c, m: [c.keys() - m.keys(), m.keys() - c.keys()], "dict with the keys")
+    fails("04.2", swapped, "swapped")
+    fails("04.2", mismatched_as_missing, "MISMATCHED, not missing")
+    fails("04.2", mismatched_as_unexpected, "MISMATCHED, not missing or unexpected")
+    fails("04.2", shapes_ignored, "compare the shapes")
+    fails("04.2", every_common_name, "shapes agree")
+    fails("04.2", heads_only, "should be")
+    fails("04.2", lambda c, m: [c.keys() - m.keys(), m.keys() - c.keys()], "dict with the keys")
     fails(
-        "04.4",
+        "04.2",
         lambda c, m: {"missing": "classifier.weight", "unexpected": [], "mismatched": []},
         "collection",
     )

@@ -51,7 +51,7 @@ def test_10_1_wrong_answers():
     fails("10.1", as_list, "dict")
 
 
-# --------------------------------------------------------------------------- 10.2 optimizer steps
+# --------------------------------------------------------------------------- 10.3 optimizer steps
 
 
 def _steps(n_examples, batch_size, grad_accum, num_epochs):
@@ -59,16 +59,16 @@ def _steps(n_examples, batch_size, grad_accum, num_epochs):
 
 
 def test_10_2_wrong_answers():
-    passes("10.2", _steps)
-    passes("10.2", lambda n, b, g, e: np.int64(_steps(n, b, g, e)))
-    fails("10.2", lambda n, b, g, e: math.ceil(n * e / (b * g)), "own short batch")
-    fails("10.2", lambda n, b, g, e: int(n * e // (b * g)), "round up")
-    fails("10.2", lambda n, b, g, e: math.ceil(e * math.ceil(n / b)), "counts batches")
-    fails("10.2", lambda n, b, g, e: float(_steps(n, b, g, e)), "return an int")
-    fails("10.2", lambda n, b, g, e: _steps(n, b, g, e) + 1, "expected")
+    passes("10.3", _steps)
+    passes("10.3", lambda n, b, g, e: np.int64(_steps(n, b, g, e)))
+    fails("10.3", lambda n, b, g, e: math.ceil(n * e / (b * g)), "own short batch")
+    fails("10.3", lambda n, b, g, e: int(n * e // (b * g)), "round up")
+    fails("10.3", lambda n, b, g, e: math.ceil(e * math.ceil(n / b)), "counts batches")
+    fails("10.3", lambda n, b, g, e: float(_steps(n, b, g, e)), "return an int")
+    fails("10.3", lambda n, b, g, e: _steps(n, b, g, e) + 1, "expected")
 
 
-# --------------------------------------------------------------------------- 10.3 class weights
+# --------------------------------------------------------------------------- 10.4 class weights
 
 
 def _weights(labels, num_classes):
@@ -81,14 +81,14 @@ def test_10_3_wrong_answers():
         labels.sort()
         return _weights(labels, num_classes)
 
-    passes("10.3", _weights)
-    fails("10.3", lambda y, k: 1 / torch.bincount(torch.as_tensor(y), minlength=k).float(), "average weight")
-    fails("10.3", lambda y, k: _weights(y, k) / _weights(y, k).sum(), "average weight")
-    fails("10.3", lambda y, k: torch.bincount(torch.as_tensor(y), minlength=k).float() / len(y), "rare")
-    fails("10.3", lambda y, k: _weights(y, k).tolist(), "torch tensor")
-    fails("10.3", lambda y, k: torch.bincount(torch.as_tensor(y), minlength=k), "dtype")
-    fails("10.3", lambda y, k: _weights(y, k)[None], "shape")
-    fails("10.3", sorts_in_place, "changed the list")
+    passes("10.4", _weights)
+    fails("10.4", lambda y, k: 1 / torch.bincount(torch.as_tensor(y), minlength=k).float(), "average weight")
+    fails("10.4", lambda y, k: _weights(y, k) / _weights(y, k).sum(), "average weight")
+    fails("10.4", lambda y, k: torch.bincount(torch.as_tensor(y), minlength=k).float() / len(y), "rare")
+    fails("10.4", lambda y, k: _weights(y, k).tolist(), "torch tensor")
+    fails("10.4", lambda y, k: torch.bincount(torch.as_tensor(y), minlength=k), "dtype")
+    fails("10.4", lambda y, k: _weights(y, k)[None], "shape")
+    fails("10.4", sorts_in_place, "changed the list")
 
 
 def test_10_3_right_answers_in_other_spellings_pass():
@@ -108,12 +108,12 @@ def test_10_3_right_answers_in_other_spellings_pass():
         counts = np.bincount(labels, minlength=num_classes)
         return torch.from_numpy(len(labels) / (num_classes * counts)).float()
 
-    passes("10.3", with_sklearn)
-    passes("10.3", with_counter)
-    passes("10.3", with_numpy)
+    passes("10.4", with_sklearn)
+    passes("10.4", with_counter)
+    passes("10.4", with_numpy)
 
 
-# --------------------------------------------------------------------------- 10.4 weighted loss
+# --------------------------------------------------------------------------- 10.5 weighted loss
 
 
 def _loss(logits, labels, class_weights, num_items_in_batch):
@@ -121,22 +121,22 @@ def _loss(logits, labels, class_weights, num_items_in_batch):
 
 
 def test_10_4_wrong_answers():
-    passes("10.4", _loss)
-    fails("10.4", lambda x, y, w, n: F.cross_entropy(x, y, weight=w), "weighted *mean*")
+    passes("10.5", _loss)
+    fails("10.5", lambda x, y, w, n: F.cross_entropy(x, y, weight=w), "weighted *mean*")
     fails(
-        "10.4",
+        "10.5",
         lambda x, y, w, n: F.cross_entropy(x, y, weight=w, reduction="sum") / len(y),
         "micro-batch only",
     )
-    fails("10.4", lambda x, y, w, n: F.cross_entropy(x, y, reduction="sum") / n, "ignores the class weights")
+    fails("10.5", lambda x, y, w, n: F.cross_entropy(x, y, reduction="sum") / n, "ignores the class weights")
     fails(
-        "10.4",
+        "10.5",
         lambda x, y, w, n: (F.cross_entropy(x, y, reduction="none") * w[x.argmax(-1)]).sum() / n,
         "predicted",
     )
-    fails("10.4", lambda x, y, w, n: F.cross_entropy(x, y, weight=w, reduction="none") / n, "0-d")
-    fails("10.4", lambda x, y, w, n: _loss(x, y, w, n).detach(), "require grad")
-    fails("10.4", lambda x, y, w, n: _loss(x, y, w, n).item(), "torch tensor")
+    fails("10.5", lambda x, y, w, n: F.cross_entropy(x, y, weight=w, reduction="none") / n, "0-d")
+    fails("10.5", lambda x, y, w, n: _loss(x, y, w, n).detach(), "require grad")
+    fails("10.5", lambda x, y, w, n: _loss(x, y, w, n).item(), "torch tensor")
 
 
 def test_10_4_right_answers_in_other_spellings_pass():
@@ -152,12 +152,12 @@ def test_10_4_right_answers_in_other_spellings_pass():
         nll = F.nll_loss(F.log_softmax(logits, dim=1), labels, weight=class_weights, reduction="sum")
         return nll / num_items_in_batch
 
-    passes("10.4", by_hand)
-    passes("10.4", unweighted_then_weighted)
-    passes("10.4", with_nll)
+    passes("10.5", by_hand)
+    passes("10.5", unweighted_then_weighted)
+    passes("10.5", with_nll)
 
 
-# --------------------------------------------------------------------------- 10.5 linear schedule
+# --------------------------------------------------------------------------- 10.2 linear schedule
 
 
 def _lr(step, peak_lr, total, warmup_steps, *, rounding=math.ceil, offset=1, decay_over_all=False):
@@ -206,9 +206,9 @@ def test_10_5_reference_is_what_the_trainer_logs(tmp_path):
 
 
 def test_10_5_right_answers_in_other_spellings_pass():
-    passes("10.5", _lr)
-    passes("10.5", lambda *a: np.float64(_lr(*a)))  # a NumPy float
-    passes("10.5", lambda *a: torch.tensor(_lr(*a), dtype=torch.float64))
+    passes("10.2", _lr)
+    passes("10.2", lambda *a: np.float64(_lr(*a)))  # a NumPy float
+    passes("10.2", lambda *a: torch.tensor(_lr(*a), dtype=torch.float64))
 
     def with_get_scheduler(step, peak_lr, total, warmup_steps):
         from transformers import get_scheduler
@@ -221,17 +221,17 @@ def test_10_5_right_answers_in_other_spellings_pass():
             scheduler.step()
         return scheduler.get_last_lr()[0]
 
-    passes("10.5", with_get_scheduler)
+    passes("10.2", with_get_scheduler)
 
 
 def test_10_5_wrong_answers():
-    fails("10.5", lambda *a: _lr(*a, offset=0), "off by one")
-    fails("10.5", lambda *a: _lr(*a, rounding=math.floor), "rounds UP", "down")
-    fails("10.5", lambda *a: _lr(*a, rounding=round), "rounds UP")
-    fails("10.5", lambda *a: _lr(*a, rounding=None), "share of num_training_steps")
-    fails("10.5", lambda *a: _lr(*a, decay_over_all=True), "remaining")
+    fails("10.2", lambda *a: _lr(*a, offset=0), "off by one")
+    fails("10.2", lambda *a: _lr(*a, rounding=math.floor), "rounds UP", "down")
+    fails("10.2", lambda *a: _lr(*a, rounding=round), "rounds UP")
+    fails("10.2", lambda *a: _lr(*a, rounding=None), "share of num_training_steps")
+    fails("10.2", lambda *a: _lr(*a, decay_over_all=True), "remaining")
     fails(
-        "10.5", lambda step, peak_lr, total, warmup: _lr(step, 1.0, total, warmup), "multiply it by peak_lr"
+        "10.2", lambda step, peak_lr, total, warmup: _lr(step, 1.0, total, warmup), "multiply it by peak_lr"
     )
-    fails("10.5", lambda step, peak_lr, total, warmup: peak_lr, "expected")  # constant
-    fails("10.5", lambda *a: str(_lr(*a)), "one number")
+    fails("10.2", lambda step, peak_lr, total, warmup: peak_lr, "expected")  # constant
+    fails("10.2", lambda *a: str(_lr(*a)), "one number")

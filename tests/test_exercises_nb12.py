@@ -145,7 +145,7 @@ def test_bootstrap_wrong_answers_fail():
     fails("12.3", lambda c, n, alpha, seed: 0.8, "pair")
 
 
-# --------------------------------------------------------------------------- 12.4 SQuAD EM and F1
+# --------------------------------------------------------------------------- 12.5 SQuAD EM and F1
 
 
 def _normalize(text):
@@ -171,7 +171,7 @@ def _scores(tokens, best_of_all=True, scale=1.0):
 
 
 def test_squad_right_answer_passes():
-    passes("12.4", _scores(lambda s: _normalize(s).split()))
+    passes("12.5", _scores(lambda s: _normalize(s).split()))
 
 
 def test_squad_right_answers_in_other_spellings_pass():
@@ -187,18 +187,18 @@ def test_squad_right_answers_in_other_spellings_pass():
         scores[:, 1] = [_f1(_normalize(prediction).split(), _normalize(r).split()) for r in references]
         return scores.max(axis=0)  # an ndarray of shape (2,)
 
-    passes("12.4", ints_in_a_list)
-    passes("12.4", numpy_pair)
+    passes("12.5", ints_in_a_list)
+    passes("12.5", numpy_pair)
 
 
 def test_squad_wrong_answers_fail():
-    fails("12.4", _scores(lambda s: list(set(_normalize(s).split()))), "multiset")
-    fails("12.4", _scores(lambda s: _normalize(s).split(), best_of_all=False), "every reference")
-    fails("12.4", _scores(lambda s: s.lower().split()), "Normalise")
-    fails("12.4", _scores(lambda s: _normalize(s).split(), scale=100.0), "not percentages")
+    fails("12.5", _scores(lambda s: list(set(_normalize(s).split()))), "multiset")
+    fails("12.5", _scores(lambda s: _normalize(s).split(), best_of_all=False), "every reference")
+    fails("12.5", _scores(lambda s: s.lower().split()), "Normalise")
+    fails("12.5", _scores(lambda s: _normalize(s).split(), scale=100.0), "not percentages")
     # Exact match without normalising (F1 right).
     fails(
-        "12.4",
+        "12.5",
         lambda p, refs: (
             max(float(p == r) for r in refs),
             _scores(lambda s: _normalize(s).split())(p, refs)[1],
@@ -207,7 +207,7 @@ def test_squad_wrong_answers_fail():
     )
 
 
-# --------------------------------------------------------------------------- 12.5 McNemar's test
+# --------------------------------------------------------------------------- 12.4 McNemar's test
 
 
 def _mcnemar_right(a, b):
@@ -219,7 +219,7 @@ def _mcnemar_right(a, b):
 
 
 def test_mcnemar_right_answers_pass():
-    passes("12.5", _mcnemar_right)
+    passes("12.4", _mcnemar_right)
 
     def statsmodels_style(a, b):  # the exact test from the 2 x 2 table, by hand
         import math
@@ -230,7 +230,7 @@ def test_mcnemar_right_answers_pass():
         tail = sum(math.comb(n, k) for k in range(min(n_a, n_b) + 1)) / 2**n if n else 0.5
         return np.float64(min(1.0, 2 * tail))
 
-    passes("12.5", statsmodels_style)
+    passes("12.4", statsmodels_style)
 
 
 def test_mcnemar_wrong_answers_fail():
@@ -258,9 +258,9 @@ def test_mcnemar_wrong_answers_fail():
         n_a, n_b, n = counts(a, b)
         return binomtest(n_a, n).pvalue
 
-    fails("12.5", one_sided, "one-sided")
-    fails("12.5", uncapped, "at most 1")
-    fails("12.5", chi_square, "chi-square")
-    fails("12.5", all_examples, "disagree")
-    fails("12.5", lambda a, b: abs(np.mean(a) - np.mean(b)), "expected")
-    fails("12.5", lambda a, b: "0.05", "one number")
+    fails("12.4", one_sided, "one-sided")
+    fails("12.4", uncapped, "at most 1")
+    fails("12.4", chi_square, "chi-square")
+    fails("12.4", all_examples, "disagree")
+    fails("12.4", lambda a, b: abs(np.mean(a) - np.mean(b)), "expected")
+    fails("12.4", lambda a, b: "0.05", "one number")

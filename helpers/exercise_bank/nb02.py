@@ -2,15 +2,15 @@
 
 02.1  count_tokens(tokenizer, text): positions the model sees, special tokens included
 02.2  cosine(a, b): cosine similarity of two embedding vectors
-02.3  lora_param_count(in_features, out_features, r): parameters LoRA adds to one nn.Linear
-02.4  max_pool(last_hidden_state, attention_mask): masked max pooling (padding must never win)
+02.3  max_pool(last_hidden_state, attention_mask): masked max pooling (padding must never win)
+02.4  lora_param_count(in_features, out_features, r): parameters LoRA adds to one nn.Linear
 
 Each reference is computed at check time: 02.1 by small WordPiece tokenizers built here with the
 ``tokenizers`` library, which add two, one or no special tokens (so the learner's function must use the
 tokenizer it is given, and must not assume a fixed number of special tokens), 02.2 by
-``torch.nn.functional.cosine_similarity``, 02.3 by counting the trainable parameters peft creates, 02.4 by
-filling the pad positions with -inf before the maximum (on hidden states where some features are negative on
-every real token, so that a pad set to 0 would win).
+``torch.nn.functional.cosine_similarity``, 02.3 by filling the pad positions with -inf before the maximum (on
+hidden states where some features are negative on every real token, so that a pad set to 0 would win), 02.4 by
+counting the trainable parameters peft creates.
 """
 
 import numpy as np
@@ -138,7 +138,7 @@ def _(cosine):
 
 
 @exercise(
-    "02.3",
+    "02.4",
     hint="LoRA adds two matrices to a Linear layer W (out x in): A with shape (r x in) and B with shape "
     "(out x r). Count their entries; W and its bias stay frozen.",
 )
@@ -166,7 +166,7 @@ def _(lora_param_count):
             )
 
 
-# --------------------------------------------------------------------------- 02.4 masked max pooling
+# --------------------------------------------------------------------------- 02.3 masked max pooling
 
 
 def _max_pool_cases() -> list[tuple[str, torch.Tensor, torch.Tensor]]:
@@ -202,7 +202,7 @@ def _as_float_tensor(value) -> torch.Tensor:
 
 
 @exercise(
-    "02.4",
+    "02.3",
     hint="Put a value below every real one at the pad positions, then take the maximum over the tokens: "
     "last_hidden_state.masked_fill(attention_mask.unsqueeze(-1) == 0, float('-inf')).amax(dim=1). "
     "Multiplying by the mask sets the pads to 0, and 0 beats a feature that is negative on every real token.",

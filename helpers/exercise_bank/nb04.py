@@ -1,9 +1,9 @@
 """Checks for notebook 04: pretrained models and the Auto classes.
 
 04.1  count_new_parameters(model, missing_keys) -> int   numbers in the weights a head adds
-04.2  mean_pool(last_hidden_state, attention_mask)        masked mean pooling (not normalised)
-04.3  cosine_matrix(A, B)                                 all pairwise cosine similarities
-04.4  load_report(checkpoint, model) -> dict              MISSING, UNEXPECTED and MISMATCHED tensor names
+04.2  load_report(checkpoint, model) -> dict              MISSING, UNEXPECTED and MISMATCHED tensor names
+04.3  mean_pool(last_hidden_state, attention_mask)        masked mean pooling (not normalised)
+04.4  cosine_matrix(A, B)                                 all pairwise cosine similarities
 
 The checks use tiny models built from a config and random tensors, so each runs in well under a second.
 """
@@ -92,7 +92,7 @@ def _(answer):
 
 
 @exercise(
-    "04.2",
+    "04.3",
     hint="mask = attention_mask.unsqueeze(-1).to(last_hidden_state.dtype); "
     "summed = (last_hidden_state * mask).sum(1); return summed / mask.sum(1).clamp(min=1e-9): the sum over "
     "the real tokens divided by their number. No normalisation here: the notebook adds it in the next cell.",
@@ -150,7 +150,7 @@ def _(answer):
 
 
 @exercise(
-    "04.3",
+    "04.4",
     hint="Normalise the rows of both matrices (F.normalize(X, dim=-1)), then one matrix product: "
     "A_n @ B_n.T.",
 )
@@ -178,7 +178,7 @@ def _(answer):
     raise Fail(f"your matrix differs from the reference (max error {(got - expected).abs().max():.2e})")
 
 
-# ---------------------------------------------------------------------------------------------- 04.4
+# ---------------------------------------------------------------------------------------------- 04.2
 
 
 def state_dict_shapes(model) -> dict[str, tuple[int, ...]]:
@@ -253,7 +253,7 @@ def _names(value, key: str, description: str) -> set[str]:
 
 
 @exercise(
-    "04.4",
+    "04.2",
     hint="Three set operations on the names (dict keys): missing = in the model, not in the checkpoint; "
     "unexpected = in the checkpoint, not in the model; mismatched = in both, with different shapes. A "
     "mismatched name is in both, so it is neither missing nor unexpected.",

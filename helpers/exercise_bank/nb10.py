@@ -1,10 +1,10 @@
 """Checks for notebook 10 (the Trainer).
 
 10.1  compute_metrics(eval_pred): accuracy and macro F1 from an EvalPrediction
-10.2  optimizer_steps(n_examples, batch_size, grad_accum, num_epochs): steps the Trainer takes
-10.3  class_weights(labels, num_classes): "balanced" class weights
-10.4  weighted_loss(logits, labels, class_weights, num_items_in_batch): a loss that survives accumulation
-10.5  learning_rate_at(step, peak_lr, num_training_steps, warmup_steps): the linear schedule with warm-up
+10.2  learning_rate_at(step, peak_lr, num_training_steps, warmup_steps): the linear schedule with warm-up
+10.3  optimizer_steps(n_examples, batch_size, grad_accum, num_epochs): steps the Trainer takes
+10.4  class_weights(labels, num_classes): "balanced" class weights
+10.5  weighted_loss(logits, labels, class_weights, num_items_in_batch): a loss that survives accumulation
 
 Each check computes its reference at check time (scikit-learn or PyTorch, or the Trainer's own step formula)
 on fresh random inputs, and names the typical mistake when an answer differs. No model is loaded.
@@ -101,7 +101,7 @@ def _(compute_metrics):
             raise Fail(f"macro_f1 is {macro_f1:.4f}, expected {expected['macro_f1']:.4f} {where}.")
 
 
-# --------------------------------------------------------------------------- 10.2 optimizer steps
+# --------------------------------------------------------------------------- 10.3 optimizer steps
 
 
 def _reference_steps(n_examples: int, batch_size: int, grad_accum: int, num_epochs: float) -> int:
@@ -113,7 +113,7 @@ def _reference_steps(n_examples: int, batch_size: int, grad_accum: int, num_epoc
 
 
 @exercise(
-    "10.2",
+    "10.3",
     hint="Count per epoch first: batches = ceil(n_examples / batch_size) (the last batch may be short), "
     "optimizer steps = ceil(batches / grad_accum) (the last step may accumulate fewer batches). Then "
     "multiply by num_epochs and round up: math.ceil(num_epochs * steps_per_epoch). Each epoch has its "
@@ -173,7 +173,7 @@ def _(optimizer_steps):
         raise Fail(f"{where} returned {got}, expected {expected}.")
 
 
-# --------------------------------------------------------------------------- 10.3 class weights
+# --------------------------------------------------------------------------- 10.4 class weights
 
 
 def _labels(rng: random.Random, counts: list[int]) -> list[int]:
@@ -183,7 +183,7 @@ def _labels(rng: random.Random, counts: list[int]) -> list[int]:
 
 
 @exercise(
-    "10.3",
+    "10.4",
     hint="counts = torch.bincount(torch.as_tensor(labels), minlength=num_classes); weight of class c = "
     "n_examples / (num_classes * counts[c]). Return a float tensor (cross_entropy's weight= wants one).",
 )
@@ -227,11 +227,11 @@ def _(class_weights):
         raise Fail(f"got {got.tolist()}, expected {[round(w, 4) for w in expected.tolist()]} {where}.")
 
 
-# --------------------------------------------------------------------------- 10.4 weighted loss
+# --------------------------------------------------------------------------- 10.5 weighted loss
 
 
 @exercise(
-    "10.4",
+    "10.5",
     hint="F.cross_entropy(logits, labels, weight=class_weights, reduction='sum') / num_items_in_batch: add "
     "up the weighted losses of this micro-batch and divide by the number of labels of the WHOLE "
     "accumulated batch (not by this batch's size, and not by its sum of weights, which is what "
@@ -290,7 +290,7 @@ def _(weighted_loss):
         raise Fail(f"loss {got.item():.5f}, expected {expected.item():.5f} {where}.")
 
 
-# --------------------------------------------------------------------------- 10.5 linear schedule
+# --------------------------------------------------------------------------- 10.2 linear schedule
 
 
 def reference_learning_rate(step: int, peak_lr: float, num_training_steps: int, warmup_steps: float) -> float:
@@ -316,7 +316,7 @@ def _linear(step: int, peak_lr: float, total: int, warmup: float, *, decay_over_
 
 
 @exercise(
-    "10.5",
+    "10.2",
     hint="First the warm-up length: warmup_steps itself when it is 1 or more, else "
     "math.ceil(warmup_steps * num_training_steps). Step s (1 = the first) uses the schedule after s - 1 "
     "scheduler steps: with c = s - 1, the rate is peak_lr * c / warmup while c < warmup, then "

@@ -3,8 +3,8 @@
 12.1  macro_f1(y_true, y_pred, num_labels): the macro-averaged F1 by hand (checked against scikit-learn)
 12.2  expected_calibration_error(probs, labels, n_bins): ECE from softmax probabilities
 12.3  bootstrap_ci(correct, n_resamples, alpha, seed): a percentile bootstrap interval for accuracy
-12.4  squad_scores(prediction, references): SQuAD exact match and token F1 (normalised, best reference)
-12.5  mcnemar_p(correct_a, correct_b): exact McNemar test of two models scored on the same examples
+12.4  mcnemar_p(correct_a, correct_b): exact McNemar test of two models scored on the same examples
+12.5  squad_scores(prediction, references): SQuAD exact match and token F1 (normalised, best reference)
 
 Every expected answer is computed here, from scikit-learn or from first principles, on inputs the learner
 never sees (random labels, random probabilities, tricky answer strings). The most common wrong answers
@@ -270,7 +270,7 @@ def _(bootstrap_ci):
         )
 
 
-# --------------------------------------------------------------------------- 12.4 SQuAD exact match and F1
+# --------------------------------------------------------------------------- 12.5 SQuAD exact match and F1
 
 
 def _normalize(text: str) -> str:
@@ -312,7 +312,7 @@ QA_CASES = [
 
 
 @exercise(
-    "12.4",
+    "12.5",
     hint="normalise both sides (lower(); drop every character of string.punctuation; replace the words a, "
     "an, the by spaces with re.sub(r'\\b(a|an|the)\\b', ' ', s); ' '.join(s.split())). Exact match: "
     "normalised strings equal. F1: common = Counter(pred_tokens) & Counter(ref_tokens), precision = "
@@ -349,7 +349,7 @@ def _(squad_scores):
         raise Fail(f"{what}: {expected}.")
 
 
-# --------------------------------------------------------------------------- 12.5 McNemar's test
+# --------------------------------------------------------------------------- 12.4 McNemar's test
 
 
 def reference_mcnemar(correct_a, correct_b) -> float:
@@ -391,7 +391,7 @@ def _mcnemar_cases() -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 
 @exercise(
-    "12.5",
+    "12.4",
     hint="Count the disagreements only: n_a = examples A gets right and B wrong, n_b = the reverse (cast to "
     "bool first). If both models were as good, n_a would be Binomial(n_a + n_b, 1/2). The two-sided exact "
     "p-value is min(1, 2 * P(X <= min(n_a, n_b))), with P(X <= k) = sum of math.comb(n, i) / 2**n for i <= k; "
