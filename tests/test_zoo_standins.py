@@ -165,3 +165,105 @@ def test_prepared_ner_standin_finds_entities(offline, capsys):
     assert sorted(tagger.model.config.id2label.values()) == sorted(names)
     found = tagger("Taylor Swift played a concert in New York with Ed Sheeran", aggregation_strategy="simple")
     assert found, "the tagger should find at least one entity in an easy sentence"
+
+
+# ---------------------------------------------------------------------------------------------- extractive QA
+
+
+def test_cloze_pairs_are_answer_spans_with_a_question_word():
+    from helpers.zoo.cloze_qa import cloze_pairs
+
+    paragraphs = [
+        "Profits at the firm rose 12% to £3.5bn in 2004, the company said on Monday.",
+        "Chancellor Gordon Brown said the economy would grow by 3% next year, beating forecasts.",
+        "About 1,500 giant pandas remain in the wild, according to the World Wildlife Fund.",
+    ]
+    pairs = cloze_pairs(paragraphs, per_paragraph=9, common=frozenset({"the", "about", "profits"}))
+    words = {"money": "how much", "percent": "what percentage", "year": "which year", "count": "how many"}
+    assert {p.kind for p in pairs} >= {"money", "percent", "year", "count", "name"}
+    for p in pairs:
+        assert p.context[p.start : p.start + len(p.answer)] == p.answer, "the answer is a span of its context"
+        assert p.question.endswith("?") and p.answer not in p.question, (
+            "the answer is blanked out of the question"
+        )
+        wanted = words.get(p.kind, "who" if p.kind == "name" else None)
+        if p.kind != "name":
+            assert wanted in p.question.lower(), (p.kind, p.question)
+    said = next(p for p in pairs if p.answer == "Chancellor Gordon Brown")
+    assert said.question.lower().startswith("who"), "a name before 'said' is asked for with 'who'"
+    assert cloze_pairs(paragraphs, seed=3) == cloze_pairs(paragraphs, seed=3), "deterministic for a seed"
+
+
+def test_qa_standin_is_registered():
+    from helpers.zoo.registry import QA_ID
+
+    entry = zoo.MODELS[QA_ID]
+    assert isinstance(entry, zoo.StandinEntry) and entry.kind == "built"
+    assert zoo.builder_for(QA_ID) is standins.build_qa
+    assert "course-trained stand-in" in entry.notice and "SQuAD" in entry.notice
+
+
+def test_squad_scores_normalise_and_take_the_best_reference():
+    assert standins.squad_scores("The Eiffel Tower!", ["eiffel tower"]) == (1.0, 1.0)
+    exact, f1 = standins.squad_scores("in Paris France", ["Paris", "Lyon"])
+    assert exact == 0.0 and abs(f1 - 2 / 4) < 1e-9  # 1 shared word: precision 1/3, recall 1/1
+
+
+def test_tiny_qa_build_answers_from_the_context(tmp_path, monkeypatch):
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    from helpers import rag
+
+    article = rag.Article(
+        "business",
+        "Firm profits soar",
+        (
+            "Profits at the firm rose 12% to £3.5bn in 2004, the company said on Monday.",
+            "Chancellor Gordon Brown said the economy would grow by 3% next year.",
+        ),
+    )
+    monkeypatch.setattr(rag, "load_articles", lambda: [article])
+    monkeypatch.setattr(rag, "load_rag_questions", lambda path=None: [])
+    tests = [
+        {
+            "question": "Who said the economy would grow?",
+            "context": article.passages[1],
+            "answers": ["Gordon Brown"],
+            "source": "test",
+        }
+    ]
+    monkeypatch.setattr(standins, "qa_test_set", lambda: tests)
+    info = standins.build_qa(tmp_path, steps=2, batch_size=4)
+    assert info["metric"] == "exact_match" and info["n_test"] == 1 and info["steps"] == 2
+    assert 0 <= info["value"] <= 1 and 0 <= info["baseline"] <= 1 and "untrained head" in info["quality"]
+    saved = json.loads((tmp_path / STANDIN_INFO_FILE).read_text())
+    assert saved["value"] == info["value"]
+    model = AutoModelForQuestionAnswering.from_pretrained(tmp_path)
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path)
+    answer = standins.answer_span(model, tokenizer, tests[0]["question"], tests[0]["context"])
+    assert answer and answer in tests[0]["context"], "the decoder returns a span of the context"
+
+
+@pytest.mark.zoo
+def test_prepared_qa_standin_beats_its_untrained_head(offline, capsys):
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+    from helpers.zoo.registry import QA_ID
+
+    path = zoo.resolve(QA_ID)
+    out = capsys.readouterr().out
+    info = zoo.standin_info(QA_ID)
+    assert info["value"] > info["baseline"] + 0.1, (
+        f"exact match {info['value']:.3f} vs {info['baseline']:.3f}"
+    )
+    assert "course-trained stand-in" in out and f"exact match {info['value']:.3f}" in out
+    model, tokenizer = (
+        AutoModelForQuestionAnswering.from_pretrained(path),
+        AutoTokenizer.from_pretrained(path),
+    )
+    context = (
+        "The Python programming language was created by Guido van Rossum. Its first version came out in 1991."
+    )
+    assert "1991" in standins.answer_span(
+        model, tokenizer, "In which year did the first version come out?", context
+    )

