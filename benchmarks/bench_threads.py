@@ -4,11 +4,13 @@ Runs the same small training workload (MiniLM-sized BERT, forward + backward + A
 tokens, random weights: the arithmetic is what matters) in a fresh process per configuration — thread count
 and OpenMP wait policy must be set before torch starts its thread pool — once on the machine as it is
 ("quiet") and once with busy processes competing for the cores ("loaded", simulating other programs), and
-prints the time per step of each configuration as a ratio to torch's default in the same condition.
+prints the time per step of each configuration as a ratio to torch's default in the same condition. The
+configurations take turns, round after round (``--rounds``), and each reports the median of its rounds: one round
+on a "quiet" machine varies by tens of percent from run to run.
 
-    python -m benchmarks.bench_threads [--steps 6] [--load 2]
+    python -m benchmarks.bench_threads [--steps 6] [--load 2] [--rounds 3]
 
-What helpers.lab.setup() does with threads was chosen from this measurement (see its docstring).
+``helpers/__init__.py`` sets ``OMP_WAIT_POLICY=PASSIVE`` because of this measurement (see its docstring).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import statistics
 import subprocess
 import sys
 import time
@@ -70,7 +73,7 @@ def run_config(env_extra: dict[str, str], threads: int | None, steps: int) -> di
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def measure(steps: int, load: int) -> dict[str, dict[str, float]]:
+def measure(steps: int, load: int, rounds: int = 1) -> dict[str, dict[str, float]]:
     workers: list[mp.Process] = []
     if load:
         stop_at = time.time() + 3600
@@ -78,7 +81,14 @@ def measure(steps: int, load: int) -> dict[str, dict[str, float]]:
         for w in workers:
             w.start()
     try:
-        return {name: run_config(env, threads, steps) for name, (env, threads) in CONFIGS.items()}
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in CONFIGS}
+        for _ in range(rounds):  # interleaved: a change in the machine's state hits every configuration alike
+            for name, (env, threads) in CONFIGS.items():
+                runs[name].append(run_config(env, threads, steps))
+        return {
+            name: {"median_s": statistics.median(r["median_s"] for r in rows), "threads": rows[0]["threads"]}
+            for name, rows in runs.items()
+        }
     finally:
         for w in workers:
             w.terminate()
@@ -89,13 +99,20 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, float]]
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--steps", type=int, default=6, help="timed training steps per configuration")
     parser.add_argument("--load", type=int, default=2, help="busy processes in the loaded condition")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per condition (median reported)")
     args = parser.parse_args(argv)
     cores = os.cpu_count()
     print(f"{cores} cores; load average before: {os.getloadavg()[0]:.1f}")
-    results = {"quiet": measure(args.steps, 0), f"loaded (+{args.load} busy)": measure(args.steps, args.load)}
+    results = {
+        "quiet": measure(args.steps, 0, args.rounds),
+        f"loaded (+{args.load} busy)": measure(args.steps, args.load, args.rounds),
+    }
     for condition, rows in results.items():
         base = rows["default (all cores, active wait)"]["median_s"]
-        print(f"\n{condition}: seconds per training step (median of {args.steps}), ratio to the default")
+        print(
+            f"\n{condition}: seconds per training step (median of {args.steps} steps, then of {args.rounds} rounds), "
+            "ratio to the default"
+        )
         for name, row in rows.items():
             print(
                 f"  {name:<36} {row['median_s']:6.2f} s  x{row['median_s'] / base:5.2f}  ({row['threads']} threads)"

@@ -159,3 +159,25 @@ def test_record_rejects_what_would_break_the_table(monkeypatch, tmp_path, name, 
     )
     with pytest.raises(ValueError):
         cfg.record(name, value, fmt)
+
+
+@pytest.mark.parametrize(
+    ("preset", "torch_first", "expected"),
+    [
+        (None, False, "PASSIVE"),  # importing helpers first: idle OpenMP threads will sleep
+        ("ACTIVE", False, "ACTIVE"),  # the user's own choice is kept
+        (None, True, None),  # torch already loaded its OpenMP runtime: too late, so nothing is set
+    ],
+)
+def test_importing_helpers_sets_a_passive_openmp_wait_policy(preset, torch_first, expected):
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    if preset is not None:
+        env["OMP_WAIT_POLICY"] = preset
+    code = (
+        "import torch\n" if torch_first else ""
+    ) + "import os, helpers\nprint(os.environ.get('OMP_WAIT_POLICY'))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == str(expected)
