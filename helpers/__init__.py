@@ -29,7 +29,9 @@ imported: the OpenMP runtime reads it once, when torch loads it). Idle OpenMP th
 spinning. On a 2-core machine that also runs other programs (a browser, a video call), spinning threads fight them
 for the cores: a training step of a MiniLM-sized BERT took 6.65 s with the default and 1.43 s with ``PASSIVE``
 next to two busy processes (4.6x faster), and 0.97 vs 0.93 s on a quiet machine (no cost): medians of 3
-interleaved rounds, ``python -m benchmarks threads``.
+interleaved rounds, ``python -m benchmarks threads``. Where every operation is tiny it costs a little on a quiet
+machine: notebook 16 in the smoke profile took 70 and 79 s against 63 and 68 s without it (paired runs, 2 cores).
+Set ``OMP_WAIT_POLICY`` yourself (e.g. to an empty string, the runtime's default) to choose otherwise.
 """
 
 import os as _os
