@@ -15,11 +15,32 @@ from __future__ import annotations
 from typing import Any
 
 
+def load_quietly(model_class: Any, source: str, seed: int = 0, **kwargs: Any) -> Any:
+    """``model_class.from_pretrained(source, **kwargs)`` with ``torch.manual_seed(seed)`` first (the new head's
+    initial weights, and dropout during training) and the load report, which would only say that the head is
+    new, silenced for this one call.
+
+    Example (skipped by the doctests: it loads a model, about 2 s):
+        >>> from transformers import AutoModelForQuestionAnswering  # doctest: +SKIP
+        >>> model = load_quietly(AutoModelForQuestionAnswering, minilm_id)  # doctest: +SKIP
+    """
+    import torch
+    from transformers.utils import logging
+
+    torch.manual_seed(seed)
+    verbosity = logging.get_verbosity()
+    logging.set_verbosity_error()
+    try:
+        return model_class.from_pretrained(source, **kwargs)
+    finally:
+        logging.set_verbosity(verbosity)
+
+
 def with_new_head(model_class: Any, source: str, labels: list[str], seed: int = 0) -> Any:
     """``model_class.from_pretrained(source)`` with a new head for ``labels`` (names in ``id2label``).
 
     The head's initial weights come from ``torch.manual_seed(seed)``; the load report, which would only say
-    that the head's weights are new, is silenced for this one call.
+    that the head's weights are new, is silenced for this one call (:func:`load_quietly`).
 
     Example (skipped by the doctests: it loads a model, about 2 s):
         >>> from transformers import AutoModelForSequenceClassification  # doctest: +SKIP
@@ -28,21 +49,14 @@ def with_new_head(model_class: Any, source: str, labels: list[str], seed: int = 
         >>> model.config.id2label  # doctest: +SKIP
         {0: 'negative', 1: 'positive'}
     """
-    import torch
-    from transformers.utils import logging
-
-    torch.manual_seed(seed)  # the new head's initial weights (and dropout during training)
-    verbosity = logging.get_verbosity()
-    logging.set_verbosity_error()
-    try:
-        return model_class.from_pretrained(
-            source,
-            num_labels=len(labels),
-            id2label=dict(enumerate(labels)),
-            label2id={name: i for i, name in enumerate(labels)},
-        )
-    finally:
-        logging.set_verbosity(verbosity)
+    return load_quietly(
+        model_class,
+        source,
+        seed,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={name: i for i, name in enumerate(labels)},
+    )
 
 
 def align_labels(word_ids: list[int | None], word_tags: list[int]) -> list[int]:

@@ -16,13 +16,12 @@ milliseconds.
 from __future__ import annotations
 
 import math
-import re
-import string
-from collections import Counter
 
 import numpy as np
 
 from helpers.exercises import Fail, as_float, attempt, exercise
+from helpers.metrics import squad_f1, squad_normalize
+from helpers.metrics import squad_scores as reference_squad_scores
 
 # --------------------------------------------------------------------------- 12.1 macro F1 by hand
 
@@ -273,30 +272,6 @@ def _(bootstrap_ci):
 # --------------------------------------------------------------------------- 12.5 SQuAD exact match and F1
 
 
-def _normalize(text: str) -> str:
-    """SQuAD v1.1: lower case, drop punctuation, drop the articles a/an/the, collapse white space."""
-    text = text.lower()
-    text = "".join(ch for ch in text if ch not in set(string.punctuation))
-    text = re.sub(r"\b(a|an|the)\b", " ", text)
-    return " ".join(text.split())
-
-
-def _f1(prediction: str, reference: str, tokens=None) -> float:
-    tokens = tokens or (lambda s: _normalize(s).split())
-    pred, ref = tokens(prediction), tokens(reference)
-    common = Counter(pred) & Counter(ref)
-    same = sum(common.values())
-    if same == 0:
-        return 0.0
-    precision, recall = same / len(pred), same / len(ref)
-    return 2 * precision * recall / (precision + recall)
-
-
-def _reference_scores(prediction: str, references: list[str]) -> tuple[float, float]:
-    em = max(float(_normalize(prediction) == _normalize(r)) for r in references)
-    return em, max(_f1(prediction, r) for r in references)
-
-
 QA_CASES = [
     ("The Eiffel Tower.", ["Eiffel Tower"]),  # case, article and punctuation: an exact match
     ("in 1889", ["1889"]),  # one extra word: F1 2/3
@@ -324,7 +299,7 @@ def _(squad_scores):
         got = attempt(squad_scores, prediction, list(references))
         what = f"squad_scores({prediction!r}, {references!r})"
         em, f1 = _as_pair(got, what, "(exact_match, f1)")
-        exp_em, exp_f1 = _reference_scores(prediction, references)
+        exp_em, exp_f1 = reference_squad_scores(prediction, references)
         if em > 1 or f1 > 1:
             raise Fail(f"{what} gave ({em}, {f1}): return fractions between 0 and 1, not percentages.")
         if abs(em - exp_em) < 1e-9 and abs(f1 - exp_f1) < 1e-9:
@@ -332,16 +307,17 @@ def _(squad_scores):
         expected = f"expected ({exp_em:.0f}, {exp_f1:.4f}), got ({em:g}, {f1:.4f})"
         if abs(f1 - exp_f1) >= 1e-9:
             as_set = max(
-                _f1(prediction, r, tokens=lambda s: sorted(set(_normalize(s).split()))) for r in references
+                squad_f1(prediction, r, tokens=lambda s: sorted(set(squad_normalize(s).split())))
+                for r in references
             )
             if abs(f1 - as_set) < 1e-9:
                 raise Fail(
                     f"{what}: {expected}. Count tokens as a multiset (collections.Counter, then &): "
                     "'Paris Paris Paris' shares ONE 'paris' with 'Paris', so its precision is 1/3."
                 )
-            if len(references) > 1 and abs(f1 - _f1(prediction, references[0])) < 1e-9:
+            if len(references) > 1 and abs(f1 - squad_f1(prediction, references[0])) < 1e-9:
                 raise Fail(f"{what}: {expected}. Score against every reference and keep the best.")
-            if abs(f1 - _f1(prediction, references[0], tokens=lambda s: s.lower().split())) < 1e-9:
+            if abs(f1 - squad_f1(prediction, references[0], tokens=lambda s: s.lower().split())) < 1e-9:
                 raise Fail(
                     f"{what}: {expected}. Normalise before splitting into tokens: drop punctuation and "
                     "the articles a, an, the, as well as lower-casing."

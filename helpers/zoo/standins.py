@@ -61,7 +61,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers import data
-from helpers.training import align_labels, with_new_head
+from helpers.metrics import squad_scores
+from helpers.training import align_labels, load_quietly, with_new_head
 from helpers.zoo.registry import MINILM_ID, NER_ID, QA_ID, SENTIMENT_ID, STANDIN_INFO_FILE, local_path
 
 SEED = 0
@@ -387,32 +388,6 @@ def answer_span(model: Any, tokenizer: Any, question: str, context: str, max_ans
     return context[offsets[start][0] : offsets[end][1]]
 
 
-def squad_scores(prediction: str, answers: list[str]) -> tuple[float, float]:
-    """SQuAD exact match and token F1 of one answer, each the best over the accepted answers.
-
-    Example:
-        >>> squad_scores("the Eiffel Tower.", ["Eiffel tower", "the tower"])
-        (1.0, 1.0)
-    """
-    import re
-    import string
-    from collections import Counter
-
-    def normalise(text: str) -> list[str]:
-        text = "".join(ch for ch in text.lower() if ch not in string.punctuation)
-        return re.sub(r"\b(a|an|the)\b", " ", text).split()
-
-    def f1(pred: list[str], ref: list[str]) -> float:
-        same = sum((Counter(pred) & Counter(ref)).values())
-        return 0.0 if same == 0 else 2 * same / (len(pred) + len(ref))
-
-    pred = normalise(prediction)
-    return (
-        max(float(pred == normalise(a)) for a in answers),
-        max(f1(pred, normalise(a)) for a in answers),
-    )
-
-
 def qa_test_set() -> list[dict[str, Any]]:
     """Questions people wrote, each with its context and accepted answers: ``data/qa_contexts.json`` (written
     for notebook 12) and the questions of ``data/rag_questions.jsonl``, each with the paragraph of its article
@@ -474,15 +449,7 @@ def build_qa(
 
     src = local_path(MINILM_ID)
     tokenizer = AutoTokenizer.from_pretrained(src)
-    torch.manual_seed(SEED)
-    from transformers.utils import logging
-
-    verbosity = logging.get_verbosity()
-    logging.set_verbosity_error()  # the load report would only say that qa_outputs is new
-    try:
-        model = AutoModelForQuestionAnswering.from_pretrained(src)
-    finally:
-        logging.set_verbosity(verbosity)
+    model = load_quietly(AutoModelForQuestionAnswering, str(src), seed=SEED)  # qa_outputs: new, seeded
     tests = qa_test_set()
 
     def evaluate() -> tuple[float, float]:
