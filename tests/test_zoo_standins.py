@@ -232,7 +232,7 @@ def test_tiny_qa_build_answers_from_the_context(tmp_path, monkeypatch):
             "source": "test",
         }
     ]
-    monkeypatch.setattr(standins, "qa_test_set", lambda: tests)
+    monkeypatch.setattr(standins, "qa_test_set", lambda articles=None: tests)
     info = standins.build_qa(tmp_path, steps=2, batch_size=4)
     assert info["metric"] == "exact_match" and info["n_test"] == 1 and info["steps"] == 2
     assert 0 <= info["value"] <= 1 and 0 <= info["baseline"] <= 1 and "untrained head" in info["quality"]

@@ -388,10 +388,10 @@ def answer_span(model: Any, tokenizer: Any, question: str, context: str, max_ans
     return context[offsets[start][0] : offsets[end][1]]
 
 
-def qa_test_set() -> list[dict[str, Any]]:
+def qa_test_set(articles: list | None = None) -> list[dict[str, Any]]:
     """Questions people wrote, each with its context and accepted answers: ``data/qa_contexts.json`` (written
     for notebook 12) and the questions of ``data/rag_questions.jsonl``, each with the paragraph of its article
-    that holds the answer (notebook 20's gold paragraph)."""
+    that holds the answer (notebook 20's gold paragraph), found in ``articles`` (``load_articles()`` if None)."""
     from helpers.paths import data_path
     from helpers.rag import contains, load_articles, load_rag_questions
 
@@ -400,7 +400,7 @@ def qa_test_set() -> list[dict[str, Any]]:
         {"question": q["question"], "context": q["context"], "answers": q["answers"], "source": "qa_contexts"}
         for q in items
     ]
-    by_headline = {a.headline: a for a in load_articles()}
+    by_headline = {a.headline: a for a in (load_articles() if articles is None else articles)}
     for q in load_rag_questions():
         answers = [q["answer"], *q["aliases"]]
         gold = next(p for p in by_headline[q["headline"]].passages if any(contains(p, a) for a in answers))
@@ -436,7 +436,8 @@ def build_qa(
     held_out = {
         q["headline"] for q in load_rag_questions()
     }  # their articles are test material: not trained on
-    paragraphs = [p for a in load_articles() if a.headline not in held_out for p in a.passages]
+    articles = load_articles()  # read once: the training paragraphs, and the test questions' gold paragraphs
+    paragraphs = [p for a in articles if a.headline not in held_out for p in a.passages]
     pairs = cloze_pairs(paragraphs, seed=SEED)
     rng = random.Random(SEED)
     names = [p for p in pairs if p.kind == "name"]
@@ -450,7 +451,7 @@ def build_qa(
     src = local_path(MINILM_ID)
     tokenizer = AutoTokenizer.from_pretrained(src)
     model = load_quietly(AutoModelForQuestionAnswering, str(src), seed=SEED)  # qa_outputs: new, seeded
-    tests = qa_test_set()
+    tests = qa_test_set(articles)
 
     def evaluate() -> tuple[float, float]:
         model.eval()
