@@ -28,10 +28,12 @@ Importing it also sets ``OMP_WAIT_POLICY=PASSIVE`` (unless the variable is set a
 imported: the OpenMP runtime reads it once, when torch loads it). Idle OpenMP threads then sleep instead of
 spinning. On a 2-core machine that also runs other programs (a browser, a video call), spinning threads fight them
 for the cores: a training step of a MiniLM-sized BERT took 6.65 s with the default and 1.43 s with ``PASSIVE``
-next to two busy processes (4.6x faster), and 0.97 vs 0.93 s on a quiet machine (no cost): medians of 3
-interleaved rounds, ``python -m benchmarks threads``. Where every operation is tiny it costs a little on a quiet
-machine: notebook 16 in the smoke profile took 70 and 79 s against 63 and 68 s without it (paired runs, 2 cores).
-Set ``OMP_WAIT_POLICY`` yourself (e.g. to an empty string, the runtime's default) to choose otherwise.
+next to two busy processes (4.6x faster; 3.98 vs 1.92 s, 2.1x, on another day). On a quiet machine it costs
+up to about 15 %: 0.97 vs 0.93 s one day (3 interleaved rounds), 1.19 vs 1.34 s another (5 rounds), medians,
+``python -m benchmarks threads``; notebook 16 in the smoke profile, where every operation is tiny, took 70 and
+79 s against 63 and 68 s without it (paired runs, 2 cores). A bounded spin (``GOMP_SPINCOUNT=10000``, GNU
+only) did no better on either side: 1.19x quiet, 0.58x loaded. Set ``OMP_WAIT_POLICY`` yourself (``ACTIVE``:
+idle threads keep spinning) to choose otherwise.
 """
 
 import os as _os
