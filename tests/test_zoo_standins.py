@@ -133,17 +133,23 @@ def test_tiny_ner_build_loads_in_a_pipeline(tmp_path, tiny_data):
 # ---------------------------------------------------------------------------------------------- prepared zoo
 
 
+def resolved_standin(hub_id, capsys, label, margin):
+    """Resolve a prepared stand-in: its score beats its baseline by more than `margin`, resolve() printed it."""
+    path = zoo.resolve(hub_id)
+    out = capsys.readouterr().out
+    info = zoo.standin_info(hub_id)
+    assert info["value"] > info["baseline"] + margin, (
+        f"{label} {info['value']:.3f} vs baseline {info['baseline']:.3f}"
+    )
+    assert "course-trained stand-in" in out and f"{label} {info['value']:.3f}" in out
+    return path
+
+
 @pytest.mark.zoo
 def test_prepared_sentiment_standin_beats_the_baseline(offline, capsys):
     from transformers import pipeline
 
-    path = zoo.resolve(SENTIMENT_ID)
-    out = capsys.readouterr().out
-    info = zoo.standin_info(SENTIMENT_ID)
-    assert info["value"] > info["baseline"] + 0.1, (
-        f"accuracy {info['value']:.3f} vs baseline {info['baseline']:.3f}"
-    )
-    assert "course-trained stand-in" in out and f"test accuracy {info['value']:.3f}" in out
+    path = resolved_standin(SENTIMENT_ID, capsys, "test accuracy", margin=0.1)
     classifier = pipeline("text-classification", model=path)
     results = classifier(["I love this, best day ever!", "This is the worst service, I hate it."])
     assert [r["label"] for r in results] == ["positive", "negative"]
@@ -155,11 +161,7 @@ def test_prepared_ner_standin_finds_entities(offline, capsys):
 
     from helpers.data import load_wnut16
 
-    path = zoo.resolve(NER_ID)
-    out = capsys.readouterr().out
-    info = zoo.standin_info(NER_ID)
-    assert info["value"] > info["baseline"], f"entity F1 {info['value']:.3f} must beat the all-O tagger"
-    assert "course-trained stand-in" in out and f"entity F1 {info['value']:.3f}" in out
+    path = resolved_standin(NER_ID, capsys, "entity F1", margin=0.0)  # the baseline: the all-O tagger
     tagger = pipeline("token-classification", model=path)
     names = load_wnut16()["train"].features["ner_tags"].feature.names
     assert sorted(tagger.model.config.id2label.values()) == sorted(names)
@@ -250,13 +252,7 @@ def test_prepared_qa_standin_beats_its_untrained_head(offline, capsys):
 
     from helpers.zoo.registry import QA_ID
 
-    path = zoo.resolve(QA_ID)
-    out = capsys.readouterr().out
-    info = zoo.standin_info(QA_ID)
-    assert info["value"] > info["baseline"] + 0.1, (
-        f"exact match {info['value']:.3f} vs {info['baseline']:.3f}"
-    )
-    assert "course-trained stand-in" in out and f"exact match {info['value']:.3f}" in out
+    path = resolved_standin(QA_ID, capsys, "exact match", margin=0.1)  # the baseline: an untrained head
     model, tokenizer = (
         AutoModelForQuestionAnswering.from_pretrained(path),
         AutoTokenizer.from_pretrained(path),
